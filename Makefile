@@ -1,0 +1,67 @@
+# gelombang — build, test and install.  See README.md.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR    = $(PREFIX)/bin
+DATADIR   = $(PREFIX)/share/gelombang
+MANDIR    = $(PREFIX)/share/man/man1
+SYSCONFDIR ?= $(PREFIX)/etc
+
+CC       ?= cc
+PG_INC   := $(shell pg_config --includedir)
+PG_LIB   := $(shell pg_config --libdir)
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$(PG_INC) -Ibatch \
+            -DGELOMBANG_VERSION='"$(VERSION)"'
+LDLIBS   += -L$(PG_LIB) -lpq -lconfig -lcrypto
+
+SRCS     := $(filter-out batch/main.c, $(wildcard batch/*.c))
+OBJS     := $(SRCS:.c=.o) batch/sql_embedded.o
+SQLS     := $(sort $(wildcard sql/[0-9]*.sql))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=bin/tests/%)
+
+.PHONY: all check unit sqltest integration install clean format format-check sanitize bench-smoke fuzz
+all: bin/gelombang
+
+bin/gelombang: batch/main.o $(OBJS)
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+batch/sql_embedded.c: $(SQLS) scripts/embed-sql
+	sh scripts/embed-sql $(SQLS) > $@.tmp && mv $@.tmp $@
+
+batch/%.o: batch/%.c $(wildcard batch/*.h)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+bin/tests/%: tests/unit/%.c $(OBJS)
+	@mkdir -p bin/tests
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS) -lcunit
+
+unit: $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
+
+# Everything: unit tests, then pgTAP and integration tests against a
+# throwaway cluster that tests/run starts and stops itself.
+check: all $(UNIT_BINS)
+	sh tests/run
+
+sanitize:
+	$(MAKE) clean
+	$(MAKE) CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" check
+	$(MAKE) clean
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/sql $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/conf
+	install -m 755 bin/gelombang $(DESTDIR)$(BINDIR)/gelombang
+	install -m 644 $(SQLS) $(DESTDIR)$(DATADIR)/sql/
+	install -m 644 conf/gelombang.conf $(DESTDIR)$(DATADIR)/conf/gelombang.conf.example
+	install -m 644 gelombang.1 $(DESTDIR)$(MANDIR)/gelombang.1
+
+format:
+	clang-format -i batch/*.c batch/*.h tests/unit/*.c
+format-check:
+	clang-format --dry-run --Werror batch/*.c batch/*.h tests/unit/*.c
+
+clean:
+	rm -rf bin batch/*.o batch/sql_embedded.c tests/unit/*.o

@@ -1,0 +1,87 @@
+/*
+ * config.h — the configuration, read once into a typed, validated struct.
+ *
+ * cfg_load() reads a libconfig file (SPEC §7 plus the keys below), checks
+ * every key, and copies every string it keeps: the struct outlives the
+ * libconfig handle.  Jobs read only this struct, never libconfig.
+ *
+ * Keys beyond SPEC §7, each with a default:
+ *   database.connect_timeout  int 1..3600 seconds       (10)
+ *   database.application_name string                    ("gelombang")
+ *   sms.lolos, sms.tidak_lolos strings; placeholders {nama} {gelombang}
+ *                               {kartu} {saldo}; others are refused
+ *   sms.window_days            int 1..365, the days to buy the first
+ *                               training, placeholder {hari}       (30)
+ *   jobs.statement_timeout     int seconds, 0 = none   (0)
+ *   jobs.progress              bool, progress lines on a terminal (true)
+ */
+#ifndef GELOMBANG_CONFIG_H
+#define GELOMBANG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct gb_strlist {
+	char **v; /* owned; each string owned */
+	size_t n;
+};
+
+struct gb_rules {
+	int min_age;		  /* 0..150, default 18 */
+	int max_age;		  /* 0..150, 0 = no limit, default 64; >= min_age unless 0 */
+	int household_cap;	  /* 0..100, default 2 */
+	bool exclude_aid_recipients; /* default true */
+	struct gb_strlist excluded_occupations;
+	struct gb_strlist priority_regions; /* each exactly 4 digits */
+	struct gb_strlist provinces;	    /* each exactly 2 digits, no repeats */
+};
+
+struct gb_config {
+	char *path;	    /* file read, or NULL when the built-in defaults apply */
+	char *timezone;	    /* default "Asia/Jakarta" */
+	char *conninfo;	    /* default "" (libpq's PG* variables apply) */
+	int connect_timeout;
+	char *application_name;
+	struct gb_rules rules;
+	long long saldo;    /* benefit.saldo, whole rupiah, 0..10^12, default 3550000 */
+	char *sms_lolos;
+	char *sms_tidak_lolos;
+	int sms_window_days;
+	int statement_timeout;
+	bool progress;
+};
+
+/* The built-in defaults, every string owned (free with cfg_free). */
+void cfg_defaults(struct gb_config *cfg);
+
+/*
+ * Load path into *cfg (defaults first, then the file's keys).
+ * explicit: the file was named by -c or $GELOMBANG_CONFIG; when false and
+ * the file does not exist, the defaults apply and 0 is returned.
+ * Returns 0, or EXIT_CONFIG (78) with err holding "file:line: key: what is
+ * wrong" (or "file: ..." when there is no line).  On failure *cfg is left
+ * freed-safe (cfg_free may be called).
+ */
+int cfg_load(const char *path, bool explicit, struct gb_config *cfg, char *err,
+	     size_t errlen);
+
+void cfg_free(struct gb_config *cfg);
+
+/*
+ * The rules, timezone, saldo and SMS templates as one canonical JSON object
+ * (keys in fixed order, strings escaped) — frozen into a wave at process.
+ * Returns malloc'd text the caller frees, or NULL when out of memory.
+ * Keys: timezone, min_age, max_age, household_cap, exclude_aid_recipients,
+ * excluded_occupations, priority_regions, provinces, saldo, sms_lolos,
+ * sms_tidak_lolos, sms_window_days.
+ */
+char *cfg_rules_json(const struct gb_config *cfg);
+
+/*
+ * conninfo with any password value replaced by "********", for messages
+ * and history.  Handles key=value strings (quoted values too) and
+ * postgres:// URIs.  Returns malloc'd text the caller frees.
+ */
+char *cfg_mask_conninfo(const char *conninfo);
+
+#endif

@@ -1,0 +1,224 @@
+/*
+ * csvframe.c — see csvframe.h.
+ */
+#include "csvframe.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CSVF_BUFSIZE (64 * 1024)
+
+struct csv_frame {
+	FILE *f;
+	char *buf;		/* input buffer */
+	size_t pos, end;
+	bool eof;
+	bool started;		/* the BOM check is done */
+	long long line;		/* the next physical line's number */
+	long long offset;
+	char *rec;		/* the current record */
+	size_t rec_len, rec_cap;
+	bool rec_truncated;
+};
+
+struct csv_frame *
+csvf_open(FILE *f)
+{
+	struct csv_frame *cf = calloc(1, sizeof(*cf));
+
+	if (!cf)
+		return NULL;
+	cf->f = f;
+	cf->line = 1;
+	cf->buf = malloc(CSVF_BUFSIZE);
+	cf->rec_cap = 4096;
+	cf->rec = malloc(cf->rec_cap);
+	if (!cf->buf || !cf->rec) {
+		csvf_close(cf);
+		return NULL;
+	}
+	return cf;
+}
+
+void
+csvf_close(struct csv_frame *cf)
+{
+	if (!cf)
+		return;
+	free(cf->buf);
+	free(cf->rec);
+	free(cf);
+}
+
+long long
+csvf_offset(const struct csv_frame *cf)
+{
+	return cf->offset;
+}
+
+static int
+csvf_fill(struct csv_frame *cf)
+{
+	size_t n;
+
+	if (cf->eof)
+		return 0;
+	n = fread(cf->buf, 1, CSVF_BUFSIZE, cf->f);
+	if (n == 0) {
+		if (ferror(cf->f))
+			return -1;
+		cf->eof = true;
+		return 0;
+	}
+	cf->pos = 0;
+	cf->end = n;
+	return 1;
+}
+
+static int
+csvf_append(struct csv_frame *cf, char c)
+{
+	if (cf->rec_len >= CSVF_MAX_RECORD) {
+		cf->rec_truncated = true;
+		return 0;
+	}
+	if (cf->rec_len == cf->rec_cap) {
+		size_t cap = cf->rec_cap * 2;
+		char *p;
+
+		if (cap > CSVF_MAX_RECORD)
+			cap = CSVF_MAX_RECORD;
+		p = realloc(cf->rec, cap);
+		if (!p)
+			return -1;
+		cf->rec = p;
+		cf->rec_cap = cap;
+	}
+	cf->rec[cf->rec_len++] = c;
+	return 0;
+}
+
+bool
+csvf_utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *) str;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+		unsigned int cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			n = 1;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 2;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 3;
+			cp = c & 0x07;
+		} else
+			return false;
+		if (i + n >= len)
+			return false;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		/* overlong forms, surrogates, beyond U+10FFFF */
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+int
+csvf_next(struct csv_frame *cf, struct csv_record *rec)
+{
+	bool in_quote = false, any = false, nul = false, marker = false;
+	bool line_start = true;
+	int fields = 1, r;
+
+	cf->rec_len = 0;
+	cf->rec_truncated = false;
+	rec->line = cf->line;
+
+	for (;;) {
+		char c;
+
+		if (cf->pos >= cf->end) {
+			r = csvf_fill(cf);
+			if (r < 0)
+				return -1;
+			if (r == 0)
+				break;
+			if (!cf->started) {
+				cf->started = true;
+				if (cf->end >= 3 && memcmp(cf->buf, "\xEF\xBB\xBF", 3) == 0) {
+					cf->pos = 3;
+					cf->offset += 3;
+					continue;
+				}
+			}
+		}
+		c = cf->buf[cf->pos++];
+		cf->offset++;
+		any = true;
+		if (c == '\n') {
+			cf->line++;
+			if (!in_quote) {
+				/* a CRLF line end is not part of the record */
+				if (cf->rec_len > 0 && cf->rec[cf->rec_len - 1] == '\r' &&
+				    !cf->rec_truncated)
+					cf->rec_len--;
+				goto record;
+			}
+			if (csvf_append(cf, c) < 0)
+				return -1;
+			line_start = true;
+			continue;
+		}
+		if (c == '"')
+			in_quote = !in_quote;
+		else if (c == ',' && !in_quote)
+			fields++;
+		else if (c == '\0')
+			nul = true;
+		/* COPY's CSV mode ends the data at a line holding only \. */
+		if (line_start && c == '\\' && cf->pos < cf->end && cf->buf[cf->pos] == '.')
+			marker = true;
+		line_start = false;
+		if (csvf_append(cf, c) < 0)
+			return -1;
+	}
+	if (!any)
+		return 0;
+	/* the last record had no line break */
+	if (cf->rec_len > 0 && cf->rec[cf->rec_len - 1] == '\r' && !in_quote)
+		cf->rec_len--;
+record:
+	rec->text = cf->rec;
+	rec->len = cf->rec_len;
+	rec->fields = fields;
+	rec->problem = NULL;
+	if (cf->rec_truncated)
+		rec->problem = "record: longer than 1048576 bytes";
+	else if (in_quote)
+		rec->problem = "record: a quoted field is not closed before the end of the file";
+	else if (nul)
+		rec->problem = "encoding: the record contains a NUL byte";
+	else if (!csvf_utf8_valid(cf->rec, cf->rec_len))
+		rec->problem = "encoding: the record is not valid UTF-8";
+	else if (marker)
+		rec->problem = "record: a line starts with \\. (COPY's end-of-data marker)";
+	return 1;
+}

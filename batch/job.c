@@ -1,0 +1,348 @@
+/*
+ * job.c — see job.h.
+ */
+#include "job.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+
+static void
+job_say(bool to_log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+job_say(bool to_log, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (to_log)
+		log_info("%s", buf);
+	else
+		printf("%s\n", buf);
+}
+
+/* End a run that did not do its work: roll back, record, release. */
+static int
+job_stop(struct gb_ctx *ctx, struct job_run *run, const char *outcome, int rc,
+	 const char *msg)
+{
+	db_rollback(ctx->conn);
+	if (jr_end(ctx, run, outcome, 0, msg) != 0)
+		rc = db_failure_exit();
+	jr_release(ctx, run);
+	return rc;
+}
+
+int
+job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_run_due,
+	    bool *advanced)
+{
+	struct job_run run;
+	char w[16], msg[512], sql[1024];
+	const char *params[4];
+	PGresult *res = NULL;
+	long long rows = 0;
+	int rc;
+	bool dry = ctx->opt.dry_run;
+
+	*advanced = false;
+	snprintf(w, sizeof(w), "%d", wave);
+	rc = jr_begin(ctx, &run, def->name, wave, dry);
+	if (rc != 0)
+		return rc;
+
+	params[0] = w;
+	params[1] = def->from;
+	params[2] = def->to;
+	params[3] = gb_now_param(ctx);
+	snprintf(sql, sizeof(sql),
+		 "select state, state >= $3::gelombang.wave_state, state < $2::gelombang.wave_state,"
+		 " %s <= coalesce($4::timestamptz, now()), %s,"
+		 " (select count(*) from gelombang.registration r where r.wave = w.wave)"
+		 " from gelombang.wave w where wave = $1::int for update",
+		 def->due_column ? def->due_column : "'-infinity'::timestamptz",
+		 def->due_column ? SQL_WIB("w.due") : "''");
+	/* the due column is one of two fixed names, never input */
+	if (def->due_column) {
+		char *p;
+
+		while ((p = strstr(sql, "w.due")) != NULL) {
+			char tail[1024];
+
+			snprintf(tail, sizeof(tail), "%s", p + 5);
+			snprintf(p, sizeof(sql) - (size_t) (p - sql), "w.%s%s", def->due_column, tail);
+		}
+	}
+	if (db_begin(ctx->conn) != 0 ||
+	    !(res = db_query(ctx->conn, "read the wave", sql, 4, params))) {
+		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
+		goto cleanup;
+	}
+	if (PQntuples(res) == 0) {
+		log_error("could not %s wave %s: the wave does not exist", def->name, w);
+		rc = job_stop(ctx, &run, "REFUSED", EXIT_REFUSED, "the wave does not exist");
+		goto cleanup;
+	}
+	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0) {
+		snprintf(msg, sizeof(msg), "wave %s is already %s: nothing to do", w, PQgetvalue(res, 0, 0));
+		job_say(from_run_due, "%s", msg);
+		rc = job_stop(ctx, &run, "NOTHING_TO_DO", EXIT_DONE, msg);
+		goto cleanup;
+	}
+	if (strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
+		snprintf(msg, sizeof(msg), "wave %s is %s: run %s first", w, PQgetvalue(res, 0, 0),
+			 def->before);
+		log_error("could not %s wave %s: it is %s", def->name, w, PQgetvalue(res, 0, 0));
+		log_hint("Run \"gelombang %s --wave %s\" first.", def->before, w);
+		rc = job_stop(ctx, &run, "REFUSED", EXIT_REFUSED, msg);
+		goto cleanup;
+	}
+	if (strcmp(PQgetvalue(res, 0, 3), "t") != 0) {
+		snprintf(msg, sizeof(msg), "not yet due: wave %s %s at %s", w,
+			 strcmp(def->name, "close") == 0 ? "closes" : "is announced",
+			 PQgetvalue(res, 0, 4));
+		log_error("could not %s wave %s: %s", def->name, w, msg);
+		rc = job_stop(ctx, &run, "REFUSED", EXIT_REFUSED, msg);
+		goto cleanup;
+	}
+	rows = atoll(PQgetvalue(res, 0, 5));
+	if (def->check && (rc = def->check(ctx, w, msg, sizeof(msg))) != 0) {
+		rc = job_stop(ctx, &run, rc == EXIT_REFUSED ? "REFUSED" : "FAILED", rc, msg);
+		goto cleanup;
+	}
+	if (dry) {
+		snprintf(msg, sizeof(msg), "dry run: would %s wave %s (%lld entries), from %s to %s",
+			 def->name, w, rows, def->from, def->to);
+		job_say(from_run_due, "%s", msg);
+		db_rollback(ctx->conn);
+		if (jr_end(ctx, &run, "DRY_RUN", rows, msg) != 0)
+			rc = db_failure_exit();
+		jr_release(ctx, &run);
+		goto cleanup;
+	}
+	msg[0] = '\0';
+	rc = def->work(ctx, &run, w, &rows, msg, sizeof(msg));
+	if (rc != 0) {
+		rc = jr_fail(ctx, &run, rc, msg[0] ? msg : NULL);
+		goto cleanup;
+	}
+	if (jr_end(ctx, &run, "SUCCEEDED", rows, msg) != 0 || db_commit(ctx->conn) != 0) {
+		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
+		goto cleanup;
+	}
+	jr_release(ctx, &run);
+	*advanced = true;
+	job_say(from_run_due, "%s", msg);
+	rc = EXIT_DONE;
+cleanup:
+	PQclear(res);
+	return rc;
+}
+
+/* close ---------------------------------------------------------------------- */
+
+static int
+close_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long *rows,
+	   char *msg, size_t len)
+{
+	const char *params[2] = {w, gb_now_param(ctx)};
+	PGresult *res;
+
+	(void) run;
+	/* on its own: ALTER TABLE refuses while this session reads the table */
+	if (db_command(ctx->conn, "close the wave",
+		       "select gelombang.close_wave($1::int, coalesce($2::timestamptz, now()))",
+		       2, params) != 0)
+		return db_failure_exit();
+	res = db_query(ctx->conn, "read the closed wave",
+		       "select null,"
+		       " (select seed from gelombang.wave where wave = $1::int),"
+		       " (select count(*) from gelombang.registration r where r.wave = $1::int"
+		       "  and (r.joined_at < (select opens_at from gelombang.wave where wave = $1::int)"
+		       "   or r.joined_at >= (select closes_at from gelombang.wave where wave = $1::int)))",
+		       1, params);
+	if (!res)
+		return db_failure_exit();
+	snprintf(msg, len, "wave %s closed: %lld entries (%s outside the wave's hours); seed revealed: %s",
+		 w, *rows, PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return 0;
+}
+
+/* process -------------------------------------------------------------------- */
+
+/* SPEC §2: process waits until every earlier wave is selected, so that its
+ * participants are final. */
+static int
+process_check(struct gb_ctx *ctx, const char *w, char *msg, size_t len)
+{
+	const char *params[1] = {w};
+	PGresult *res;
+	int rc = 0;
+
+	res = db_query(ctx->conn, "check the earlier waves",
+		       "select wave, state from gelombang.wave"
+		       " where wave < $1::int and state < 'DISELEKSI' order by wave limit 1",
+		       1, params);
+	if (!res)
+		return db_failure_exit();
+	if (PQntuples(res) > 0) {
+		snprintf(msg, len, "earlier wave %s is %s: select wave %s first", PQgetvalue(res, 0, 0),
+			 PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0));
+		log_error("could not process wave %s: earlier wave %s is not selected yet (%s)", w,
+			  PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+		log_hint("Its participants must be final first: select wave %s.", PQgetvalue(res, 0, 0));
+		rc = EXIT_REFUSED;
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int
+process_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long *rows,
+	     char *msg, size_t len)
+{
+	const char *params[4] = {w, ctx->rules_json, ctx->config_digest, gb_now_param(ctx)};
+	PGresult *res;
+
+	(void) run;
+	res = db_query(ctx->conn, "freeze the wave's inputs",
+		       "select gelombang.freeze_inputs($1::int, $2::jsonb, $3,"
+		       " coalesce($4::timestamptz, now())),"
+		       " (select count(*) from gelombang.frozen_prior where wave = $1::int),"
+		       " (select count(*) from gelombang.frozen_kk_prior where wave = $1::int)",
+		       4, params);
+	if (!res)
+		return db_failure_exit();
+	*rows = atoll(PQgetvalue(res, 0, 0));
+	snprintf(msg, len,
+		 "wave %s processed: %lld entries marked SEDANG_DIPROSES; frozen: the rules"
+		 " (digest %.12s), %s earlier participants, %s family cards with earlier participants",
+		 w, *rows, ctx->config_digest, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+	PQclear(res);
+	return 0;
+}
+
+/* select --------------------------------------------------------------------- */
+
+static int
+select_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long *rows,
+	    char *msg, size_t len)
+{
+	const char *params[2] = {w, gb_now_param(ctx)};
+	PGresult *res;
+
+	(void) run;
+	/* Committed on its own, so the dashboard shows "Dalam Proses Seleksi"
+	 * while the selection runs; the lock keeps the wave ours meanwhile. */
+	if (db_command(ctx->conn, "mark the selection as running",
+		       "update gelombang.wave set selection_started_at ="
+		       " coalesce(selection_started_at, coalesce($2::timestamptz, now()))"
+		       " where wave = $1::int",
+		       2, params) != 0 ||
+	    db_commit(ctx->conn) != 0 || db_begin(ctx->conn) != 0)
+		return db_failure_exit();
+	if (progress_active())
+		log_info("selecting wave %s ...", w);
+	res = db_query(ctx->conn, "select the wave",
+		       "select gelombang.store_selection($1::int)", 1, params);
+	if (!res)
+		return db_failure_exit();
+	*rows = atoll(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	res = db_query(ctx->conn, "finish the selection",
+		       "update gelombang.wave set state = 'DISELEKSI',"
+		       " selected_at = coalesce($2::timestamptz, now()) where wave = $1::int"
+		       " returning (select count(*) from gelombang.participant p where p.wave = $1::int)",
+		       2, params);
+	if (!res)
+		return db_failure_exit();
+	snprintf(msg, len, "wave %s selected: %lld entries, %s LOLOS, %lld TIDAK_LOLOS (embargoed until announce)",
+		 w, *rows, PQgetvalue(res, 0, 0), *rows - atoll(PQgetvalue(res, 0, 0)));
+	PQclear(res);
+	return 0;
+}
+
+/* announce ------------------------------------------------------------------- */
+
+static int
+announce_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long *rows,
+	      char *msg, size_t len)
+{
+	char days[16];
+	const char *params[5];
+	PGresult *res;
+
+	(void) run;
+	snprintf(days, sizeof(days), "%d", ctx->cfg.sms_window_days);
+	params[0] = w;
+	params[1] = gb_now_param(ctx);
+	params[2] = ctx->cfg.sms_lolos;
+	params[3] = ctx->cfg.sms_tidak_lolos;
+	params[4] = days;
+	res = db_query(ctx->conn, "announce the wave",
+		       "update gelombang.wave set state = 'DIUMUMKAN',"
+		       " announced_at = coalesce($2::timestamptz, now()),"
+		       " sms = jsonb_build_object('sms_lolos', $3::text, 'sms_tidak_lolos', $4::text,"
+		       " 'sms_window_days', $5::int)"
+		       " where wave = $1::int"
+		       " returning (select count(*) from gelombang.participant p where p.wave = $1::int),"
+		       " (select count(*) from gelombang.registration r where r.wave = $1::int"
+		       "  and r.phone is not null)",
+		       5, params);
+	if (!res)
+		return db_failure_exit();
+	snprintf(msg, len, "wave %s announced: %s LOLOS, %lld TIDAK_LOLOS; %s SMS queued",
+		 w, PQgetvalue(res, 0, 0), *rows - atoll(PQgetvalue(res, 0, 0)), PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return 0;
+}
+
+const struct job_def job_close = {"close", "DIBUKA", "DITUTUP", "wave create", "closes_at",
+				  NULL, close_work};
+const struct job_def job_process = {"process", "DITUTUP", "DIPROSES", "close", NULL,
+				    process_check, process_work};
+const struct job_def job_select = {"select", "DIPROSES", "DISELEKSI", "process", NULL,
+				   NULL, select_work};
+const struct job_def job_announce = {"announce", "DISELEKSI", "DIUMUMKAN", "select",
+				     "announce_at", NULL, announce_work};
+
+static int
+job_command(struct gb_ctx *ctx, const struct job_def *def)
+{
+	bool advanced;
+
+	return job_execute(ctx, def, ctx->opt.wave, false, &advanced);
+}
+
+int
+cmd_close(struct gb_ctx *ctx)
+{
+	return job_command(ctx, &job_close);
+}
+
+int
+cmd_process(struct gb_ctx *ctx)
+{
+	return job_command(ctx, &job_process);
+}
+
+int
+cmd_select(struct gb_ctx *ctx)
+{
+	return job_command(ctx, &job_select);
+}
+
+int
+cmd_announce(struct gb_ctx *ctx)
+{
+	return job_command(ctx, &job_announce);
+}

@@ -1,0 +1,113 @@
+/*
+ * rundue.c — run-due: for every wave, oldest first, each step whose time has
+ * come, in order, once; after downtime it catches up everything missed.
+ *
+ * Each step is an ordinary job run (job.c): locked, idempotent, recorded.
+ * A wave another run is busy with is skipped and reported (exit 75 if
+ * nothing failed); a step that must wait (process waits for the earlier
+ * wave's selection) ends that wave's turn without being an error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "gelombang.h"
+#include "job.h"
+#include "log.h"
+
+/* the step a wave in this state needs next, and whether it is due */
+static const struct job_def *
+rundue_next_step(struct gb_ctx *ctx, int wave, bool *due)
+{
+	char w[16];
+	const char *params[2] = {w, gb_now_param(ctx)};
+	PGresult *res;
+	const struct job_def *def = NULL;
+	const char *state;
+
+	*due = false;
+	snprintf(w, sizeof(w), "%d", wave);
+	res = db_query(ctx->conn, "read the wave",
+		       "select state, closes_at <= coalesce($2::timestamptz, now()),"
+		       " announce_at <= coalesce($2::timestamptz, now())"
+		       " from gelombang.wave where wave = $1::int",
+		       2, params);
+	if (!res || PQntuples(res) == 0) {
+		PQclear(res);
+		return NULL;
+	}
+	state = PQgetvalue(res, 0, 0);
+	if (strcmp(state, "DIBUKA") == 0) {
+		def = &job_close;
+		*due = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	} else if (strcmp(state, "DITUTUP") == 0) {
+		def = &job_process;
+		*due = true;
+	} else if (strcmp(state, "DIPROSES") == 0) {
+		def = &job_select;
+		*due = true;
+	} else if (strcmp(state, "DISELEKSI") == 0) {
+		def = &job_announce;
+		*due = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+	}
+	PQclear(res);
+	return def;
+}
+
+int
+cmd_run_due(struct gb_ctx *ctx)
+{
+	PGresult *res;
+	int i, n, rc = EXIT_DONE, busy = 0, steps = 0, failed = 0;
+	int *waves;
+
+	res = db_query(ctx->conn, "list the waves",
+		       "select wave from gelombang.wave where state < 'DIUMUMKAN' order by wave", 0, NULL);
+	if (!res)
+		return db_failure_exit();
+	n = PQntuples(res);
+	waves = calloc((size_t) n + 1, sizeof(int));
+	if (!waves) {
+		PQclear(res);
+		return EXIT_SOFTWARE;
+	}
+	for (i = 0; i < n; i++)
+		waves[i] = atoi(PQgetvalue(res, i, 0));
+	PQclear(res);
+
+	for (i = 0; i < n && !db_interrupted(); i++) {
+		for (;;) {
+			bool due, advanced;
+			const struct job_def *def = rundue_next_step(ctx, waves[i], &due);
+			int r;
+
+			if (!def || !due)
+				break;
+			r = job_execute(ctx, def, waves[i], true, &advanced);
+			steps += advanced;
+			if (r == EXIT_BUSY) {
+				busy++;
+				break;
+			}
+			if (r == EXIT_REFUSED && !db_interrupted())
+				break; /* must wait, e.g. for an earlier wave */
+			if (r != EXIT_DONE) {
+				if (!failed)
+					rc = r;
+				failed++;
+				break;
+			}
+			if (!advanced)
+				break; /* dry run, or already done by another run */
+		}
+	}
+	free(waves);
+	if (db_interrupted() && !failed)
+		rc = EXIT_REFUSED;
+	if (!failed && busy)
+		rc = EXIT_BUSY;
+	log_debug("run-due: %d step%s done, %d wave%s busy, %d failed", steps, steps == 1 ? "" : "s",
+		  busy, busy == 1 ? "" : "s", failed);
+	return rc;
+}

@@ -1,0 +1,105 @@
+/*
+ * status.c — status and results: what the stored data says, read only.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "gelombang.h"
+#include "log.h"
+
+int
+cmd_status(struct gb_ctx *ctx)
+{
+	char w[16];
+	const char *params[1] = {NULL};
+	PGresult *res;
+	int i;
+
+	if (ctx->opt.wave) {
+		snprintf(w, sizeof(w), "%d", ctx->opt.wave);
+		params[0] = w;
+	}
+	res = db_query(ctx->conn, "count the entries",
+		       "select wave, state, status, gelombang.status_label(status), entries"
+		       " from gelombang.status_counts($1::int)",
+		       1, params);
+	if (!res)
+		return db_failure_exit();
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		if (ctx->opt.wave) {
+			log_error("wave %s does not exist", w);
+			return EXIT_REFUSED;
+		}
+		printf("no waves yet\n");
+		return EXIT_DONE;
+	}
+	printf("%-5s %-10s %-28s %-28s %12s\n", "wave", "state", "status", "dashboard label", "entries");
+	for (i = 0; i < PQntuples(res); i++)
+		printf("%-5s %-10s %-28s %-28s %12s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+		       PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
+	PQclear(res);
+	return EXIT_DONE;
+}
+
+/* SPEC §3 results CSV, streamed by COPY so memory does not grow with the
+ * wave. */
+int
+cmd_results(struct gb_ctx *ctx)
+{
+	char w[16], sql[1024], *buf;
+	const char *params[1] = {w};
+	PGresult *res;
+	int n, rc = EXIT_DONE;
+
+	snprintf(w, sizeof(w), "%d", ctx->opt.wave);
+	res = db_query(ctx->conn, "check the wave",
+		       "select state, state >= 'DISELEKSI' from gelombang.wave where wave = $1::int",
+		       1, params);
+	if (!res)
+		return db_failure_exit();
+	if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+		if (PQntuples(res) == 0)
+			log_error("wave %s does not exist", w);
+		else {
+			log_error("wave %s has no results yet: it is %s", w, PQgetvalue(res, 0, 0));
+			log_hint("Results exist from select on.");
+		}
+		PQclear(res);
+		return EXIT_REFUSED;
+	}
+	PQclear(res);
+	/* the wave number was parsed as an integer, so formatting it into
+	 * the COPY (which takes no parameters) is safe */
+	snprintf(sql, sizeof(sql),
+		 "copy (select o.nik, case when o.reason is null then 'LOLOS' else 'TIDAK_LOLOS' end,"
+		 " o.reason, encode(o.lottery_key, 'hex'), p.card_number"
+		 " from gelombang.outcome o"
+		 " left join gelombang.participant p on o.reason is null and p.nik = o.nik and p.wave = o.wave"
+		 " where o.wave = %d order by o.nik)"
+		 " to stdout with (format csv)",
+		 ctx->opt.wave);
+	res = PQexec(ctx->conn, sql);
+	if (PQresultStatus(res) != PGRES_COPY_OUT) {
+		log_error("could not read the results: %s", PQerrorMessage(ctx->conn));
+		PQclear(res);
+		return EXIT_SOFTWARE;
+	}
+	PQclear(res);
+	fputs("nik,status,reason,lottery_key,card_number\n", stdout);
+	while ((n = PQgetCopyData(ctx->conn, &buf, 0)) > 0) {
+		fwrite(buf, 1, (size_t) n, stdout);
+		PQfreemem(buf);
+	}
+	if (n == -2)
+		rc = EXIT_UNAVAILABLE;
+	while ((res = PQgetResult(ctx->conn)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			log_error("could not read the results: %s", PQresultErrorMessage(res));
+			rc = EXIT_SOFTWARE;
+		}
+		PQclear(res);
+	}
+	return rc;
+}

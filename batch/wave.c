@@ -1,0 +1,237 @@
+/*
+ * wave.c — wave create, wave list, wave show.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "db.h"
+#include "gelombang.h"
+#include "jobrun.h"
+#include "log.h"
+
+static int
+wave_random_seed(char out[65])
+{
+	unsigned char buf[32];
+	size_t got = 0;
+	ssize_t n;
+	int i;
+
+	while (got < sizeof(buf)) {
+		n = getrandom(buf + got, sizeof(buf) - got, 0);
+		if (n < 0)
+			return -1;
+		got += (size_t) n;
+	}
+	for (i = 0; i < 32; i++)
+		sprintf(out + 2 * i, "%02x", buf[i]);
+	return 0;
+}
+
+/* the refusals of SPEC §2 for a new wave, with a message; 0 when fine */
+static int
+wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char *closes,
+	       const char *announce)
+{
+	const char *params[4] = {w, opens, closes, announce};
+	PGresult *res;
+	int rc = EXIT_DONE;
+
+	res = db_query(ctx->conn, "check the new wave",
+		       "select (select max(wave) from gelombang.wave),"
+		       " (select " SQL_WIB("closes_at") " from gelombang.wave order by wave desc limit 1),"
+		       " $1::int <= coalesce((select max(wave) from gelombang.wave), 0),"
+		       " $2::timestamptz < (select closes_at from gelombang.wave order by wave desc limit 1),"
+		       " $2::timestamptz >= $3::timestamptz,"
+		       " $3::timestamptz > coalesce($4::timestamptz, $3::timestamptz + interval '3 days')",
+		       4, params);
+	if (!res)
+		return db_failure_exit();
+	if (strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
+		log_error("could not create wave %s: waves are numbered in time, and wave %s exists",
+			  w, PQgetvalue(res, 0, 0));
+		log_hint("Use a number greater than %s.", PQgetvalue(res, 0, 0));
+		rc = EXIT_REFUSED;
+	} else if (strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
+		log_error("could not create wave %s: it opens before wave %s closes (%s)", w,
+			  PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+		rc = EXIT_REFUSED;
+	} else if (strcmp(PQgetvalue(res, 0, 4), "t") == 0) {
+		log_error("could not create wave %s: --opens must be before --closes", w);
+		rc = EXIT_REFUSED;
+	} else if (strcmp(PQgetvalue(res, 0, 5), "t") == 0) {
+		log_error("could not create wave %s: --announce must not be before --closes", w);
+		rc = EXIT_REFUSED;
+	}
+	PQclear(res);
+	return rc;
+}
+
+int
+cmd_wave_create(struct gb_ctx *ctx)
+{
+	struct gb_opts *o = &ctx->opt;
+	struct job_run run;
+	char w[16], quota[24], seed[65], msg[160];
+	const char *params[6];
+	PGresult *res = NULL;
+	int rc;
+
+	snprintf(w, sizeof(w), "%d", o->wave);
+	snprintf(quota, sizeof(quota), "%lld", o->quota);
+	if (o->seed[0])
+		memcpy(seed, o->seed, sizeof(seed));
+	else if (wave_random_seed(seed) != 0) {
+		log_error("could not read random bytes from the operating system");
+		return EXIT_SOFTWARE;
+	}
+
+	/* lock 0 serialises wave creation, so two creations cannot both pass
+	 * the numbering check */
+	rc = jr_lock(ctx, 0);
+	if (rc != 0) {
+		if (rc == EXIT_BUSY)
+			log_error("could not create wave %s: another wave creation or migrate is running", w);
+		return rc;
+	}
+	rc = jr_begin(ctx, &run, "wave create", o->wave, false);
+	if (rc != 0)
+		goto unlock;
+
+	rc = wave_check_new(ctx, w, o->opens.pg, o->closes.pg, o->has_announce ? o->announce.pg : NULL);
+	if (rc != 0) {
+		jr_fail(ctx, &run, rc, "refused: wave number or times break the rules");
+		goto unlock;
+	}
+	params[0] = w;
+	params[1] = o->opens.pg;
+	params[2] = o->closes.pg;
+	params[3] = o->has_announce ? o->announce.pg : NULL;
+	params[4] = quota;
+	params[5] = seed;
+	if (db_begin(ctx->conn) != 0 ||
+	    !(res = db_query(ctx->conn, "create the wave",
+			     "select gelombang.create_wave($1::int, $2::timestamptz, $3::timestamptz,"
+			     " coalesce($4::timestamptz, $3::timestamptz + interval '3 days'),"
+			     " $5::bigint, $6), w.*"
+			     " from (select " SQL_WIB("$2::timestamptz") ", " SQL_WIB("$3::timestamptz") ","
+			     SQL_WIB("coalesce($4::timestamptz, $3::timestamptz + interval '3 days')") ") w",
+			     6, params))) {
+		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
+		goto unlock;
+	}
+	snprintf(msg, sizeof(msg), "wave %s created, commitment %s", w, PQgetvalue(res, 0, 0));
+	if (jr_end(ctx, &run, "SUCCEEDED", 1, msg) != 0 || db_commit(ctx->conn) != 0) {
+		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
+		goto unlock;
+	}
+	printf("wave %s created: opens %s, closes %s, announce %s, quota %s\n", w,
+	       PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3), quota);
+	printf("seed commitment (sha256 of the seed): %s\n", PQgetvalue(res, 0, 0));
+	if (!o->seed[0])
+		log_info("the seed was drawn from the operating system; it is revealed when the wave closes");
+	rc = EXIT_DONE;
+	jr_release(ctx, &run);
+unlock:
+	PQclear(res);
+	jr_unlock(ctx, 0);
+	return rc;
+}
+
+int
+cmd_wave_list(struct gb_ctx *ctx)
+{
+	PGresult *res;
+	int i;
+
+	res = db_query(ctx->conn, "list the waves",
+		       "select w.wave, w.state, " SQL_WIB("w.opens_at") ", " SQL_WIB("w.closes_at") ","
+		       " " SQL_WIB("w.announce_at") ", w.quota,"
+		       " (select count(*) from gelombang.wave_quota q where q.wave = w.wave),"
+		       " (select count(*) from gelombang.registration r where r.wave = w.wave)"
+		       " from gelombang.wave w order by w.wave",
+		       0, NULL);
+	if (!res)
+		return db_failure_exit();
+	if (PQntuples(res) == 0)
+		printf("no waves yet\n");
+	else
+		printf("%-5s %-10s %-23s %-23s %-23s %10s %10s\n", "wave", "state", "opens", "closes",
+		       "announce", "quota", "entries");
+	for (i = 0; i < PQntuples(res); i++) {
+		char quota[40];
+
+		if (strcmp(PQgetvalue(res, i, 6), "0") != 0)
+			snprintf(quota, sizeof(quota), "%s prov.", PQgetvalue(res, i, 6));
+		else
+			snprintf(quota, sizeof(quota), "%s", PQgetvalue(res, i, 5));
+		printf("%-5s %-10s %-23s %-23s %-23s %10s %10s\n", PQgetvalue(res, i, 0),
+		       PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
+		       PQgetvalue(res, i, 4), quota, PQgetvalue(res, i, 7));
+	}
+	PQclear(res);
+	return EXIT_DONE;
+}
+
+int
+cmd_wave_show(struct gb_ctx *ctx)
+{
+	char w[16];
+	const char *params[1] = {w};
+	PGresult *res, *q;
+	int i;
+
+	snprintf(w, sizeof(w), "%d", ctx->opt.wave);
+	res = db_query(ctx->conn, "show the wave",
+		       "select w.state, " SQL_WIB("w.opens_at") ", " SQL_WIB("w.closes_at") ","
+		       " " SQL_WIB("w.announce_at") ", w.quota, w.commitment,"
+		       " case when w.state >= 'DITUTUP' then w.seed end,"
+		       " (select count(*) from gelombang.registration r where r.wave = w.wave),"
+		       " " SQL_WIB("w.closed_at") ", " SQL_WIB("w.processed_at") ", " SQL_WIB("w.selected_at") ","
+		       " " SQL_WIB("w.announced_at") ", w.rules_digest"
+		       " from gelombang.wave w where w.wave = $1::int",
+		       1, params);
+	if (!res)
+		return db_failure_exit();
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		log_error("wave %s does not exist", w);
+		return EXIT_REFUSED;
+	}
+	printf("wave:        %s\n", w);
+	printf("state:       %s\n", PQgetvalue(res, 0, 0));
+	printf("opens:       %s\n", PQgetvalue(res, 0, 1));
+	printf("closes:      %s\n", PQgetvalue(res, 0, 2));
+	printf("announce:    %s\n", PQgetvalue(res, 0, 3));
+	printf("entries:     %s\n", PQgetvalue(res, 0, 7));
+	printf("quota:       %s (national)\n", PQgetvalue(res, 0, 4));
+	printf("commitment:  %s\n", PQgetvalue(res, 0, 5));
+	if (PQgetisnull(res, 0, 6))
+		printf("seed:        (hidden until the wave closes)\n");
+	else
+		printf("seed:        %s\n", PQgetvalue(res, 0, 6));
+	if (!PQgetisnull(res, 0, 8))
+		printf("closed:      %s\n", PQgetvalue(res, 0, 8));
+	if (!PQgetisnull(res, 0, 9))
+		printf("processed:   %s (rules digest %s)\n", PQgetvalue(res, 0, 9), PQgetvalue(res, 0, 12));
+	if (!PQgetisnull(res, 0, 10))
+		printf("selected:    %s\n", PQgetvalue(res, 0, 10));
+	if (!PQgetisnull(res, 0, 11))
+		printf("announced:   %s\n", PQgetvalue(res, 0, 11));
+	PQclear(res);
+
+	q = db_query(ctx->conn, "show the quotas",
+		     "select province, quota from gelombang.wave_quota where wave = $1::int order by province",
+		     1, params);
+	if (!q)
+		return db_failure_exit();
+	if (PQntuples(q) > 0) {
+		printf("per-province quotas (a province without a row has quota 0):\n");
+		for (i = 0; i < PQntuples(q); i++)
+			printf("  %s  %s\n", PQgetvalue(q, i, 0), PQgetvalue(q, i, 1));
+	}
+	PQclear(q);
+	return EXIT_DONE;
+}

@@ -1,0 +1,443 @@
+-- 002_rules.sql — what the database itself enforces, the pure functions of
+-- the selection rule, and the set-based work the jobs call.
+
+-- Guards ---------------------------------------------------------------------
+
+create function gelombang.refuse_change() returns trigger
+language plpgsql as $$
+begin
+	raise exception '% on %.% is not allowed', tg_op, tg_table_schema, tg_table_name
+		using errcode = 'insufficient_privilege',
+		      hint = 'This table is append-only; only the migration owner may disable the guard.';
+end $$;
+
+-- A wave moves forward one state at a time; what was fixed at creation and
+-- what was frozen by a job never changes.
+create function gelombang.wave_guard() returns trigger
+language plpgsql as $$
+begin
+	if tg_op = 'DELETE' then
+		raise exception 'wave % cannot be deleted', old.wave
+			using errcode = 'insufficient_privilege';
+	end if;
+	if (new.wave, new.opens_at, new.closes_at, new.announce_at, new.quota,
+	    new.seed, new.commitment, new.created_at)
+	   is distinct from
+	   (old.wave, old.opens_at, old.closes_at, old.announce_at, old.quota,
+	    old.seed, old.commitment, old.created_at) then
+		raise exception 'wave %: times, quota and seed are fixed at creation', old.wave
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	if new.state < old.state then
+		raise exception 'wave % cannot go back from % to %', old.wave, old.state, new.state
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	if new.state > old.state
+	   and array_position(enum_range(null::gelombang.wave_state), new.state)
+	     <> array_position(enum_range(null::gelombang.wave_state), old.state) + 1 then
+		raise exception 'wave % cannot skip from % to %', old.wave, old.state, new.state
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	if (old.rules is not null and new.rules is distinct from old.rules)
+	   or (old.close_date is not null and new.close_date is distinct from old.close_date)
+	   or (old.sms is not null and new.sms is distinct from old.sms) then
+		raise exception 'wave %: frozen inputs cannot change', old.wave
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	return new;
+end $$;
+
+create trigger wave_guard before update or delete on gelombang.wave
+	for each row execute function gelombang.wave_guard();
+
+-- Quotas change only while the wave is open.
+create function gelombang.wave_quota_guard() returns trigger
+language plpgsql as $$
+declare
+	w integer := case when tg_op = 'DELETE' then old.wave else new.wave end;
+	s gelombang.wave_state;
+begin
+	select state into s from gelombang.wave where wave = w;
+	if s is distinct from 'DIBUKA' then
+		raise exception 'wave % is %: its quotas can no longer change', w, s
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	return case when tg_op = 'DELETE' then old else new end;
+end $$;
+
+create trigger wave_quota_guard before insert or update or delete on gelombang.wave_quota
+	for each row execute function gelombang.wave_quota_guard();
+
+-- Registrations keep the data of their own row; outcomes and participants
+-- are written once by select; history and the outbox cursor only grow.
+create trigger registration_no_update before update on gelombang.registration
+	for each row execute function gelombang.refuse_change();
+create trigger outcome_no_change before update or delete on gelombang.outcome
+	for each row execute function gelombang.refuse_change();
+create trigger participant_no_change before update or delete on gelombang.participant
+	for each row execute function gelombang.refuse_change();
+create trigger job_run_append_only before update or delete on gelombang.job_run
+	for each row execute function gelombang.refuse_change();
+create trigger job_run_end_append_only before update or delete on gelombang.job_run_end
+	for each row execute function gelombang.refuse_change();
+create trigger outbox_export_append_only before update or delete on gelombang.outbox_export
+	for each row execute function gelombang.refuse_change();
+create trigger frozen_prior_no_change before update or delete on gelombang.frozen_prior
+	for each row execute function gelombang.refuse_change();
+create trigger frozen_kk_prior_no_change before update or delete on gelombang.frozen_kk_prior
+	for each row execute function gelombang.refuse_change();
+
+create function gelombang.refuse_truncate() returns trigger
+language plpgsql as $$
+begin
+	raise exception 'TRUNCATE on %.% is not allowed', tg_table_schema, tg_table_name
+		using errcode = 'insufficient_privilege';
+end $$;
+
+do $$
+declare t text;
+begin
+	foreach t in array array['wave', 'registration', 'outcome', 'participant',
+		'job_run', 'job_run_end', 'outbox_export', 'frozen_prior', 'frozen_kk_prior']
+	loop
+		execute format('create trigger %I before truncate on gelombang.%I
+			for each statement execute function gelombang.refuse_truncate()',
+			t || '_no_truncate', t);
+	end loop;
+end $$;
+
+-- Pure functions of the rule (SPEC §4–§6) ------------------------------------
+
+-- SPEC §5: the NIK's DDMMYY (DD + 40 for women) equals birth date and sex.
+create function gelombang.nik_matches(nik text, birth_date date, sex text)
+returns boolean language sql immutable strict parallel safe as $$
+	select substr(nik, 7, 2)::int - case when sex = 'P' then 40 else 0 end
+		= extract(day from birth_date)::int
+	   and substr(nik, 9, 2)::int = extract(month from birth_date)::int
+	   and substr(nik, 11, 2)::int = extract(year from birth_date)::int % 100
+$$;
+
+-- SPEC §6: adding years to 29 February lands on 28 February in a common
+-- year, which is what date + interval does.
+create function gelombang.age_eligible(birth_date date, close_date date,
+	min_age integer, max_age integer)
+returns boolean language sql immutable strict parallel safe as $$
+	select birth_date + make_interval(years => min_age) <= close_date
+	   and (max_age = 0
+		or close_date < birth_date + make_interval(years => max_age + 1))
+$$;
+
+-- Luhn check digit of a string of digits.
+create function gelombang.luhn_digit(payload text)
+returns integer language sql immutable strict parallel safe as $$
+	select (10 - sum(case when (length(payload) - i) % 2 = 0
+			then (d * 2) / 10 + (d * 2) % 10 else d end)::int % 10) % 10
+	from (select i, substr(payload, i, 1)::int as d
+	      from generate_series(1, length(payload)) as i) as s
+$$;
+
+create function gelombang.luhn_valid(number text)
+returns boolean language sql immutable strict parallel safe as $$
+	select number ~ '^[0-9]{2,}$'
+	   and gelombang.luhn_digit(left(number, -1)) = right(number, 1)::int
+$$;
+
+-- The card number of a wave's n-th participant (in lottery-key order):
+-- '8', the wave in four digits, the serial in ten, the Luhn digit.  The
+-- wave in the number makes it unique across waves; a unique index holds it.
+create function gelombang.card_number(wave integer, serial bigint)
+returns text language sql immutable strict parallel safe as $$
+	select p || gelombang.luhn_digit(p)
+	from (select '8' || lpad(wave::text, 4, '0') || lpad(serial::text, 10, '0') as p) as s
+$$;
+
+alter table gelombang.participant add constraint participant_card_luhn
+	check (gelombang.luhn_valid(card_number));
+
+create function gelombang.jsonb_texts(j jsonb)
+returns text[] language sql immutable parallel safe as $$
+	select coalesce(array(select jsonb_array_elements_text(j)), '{}')
+$$;
+
+create function gelombang.status_label(status text)
+returns text language sql immutable strict parallel safe as $$
+	select case status
+		when 'MENUNGGU_GELOMBANG_DITUTUP' then 'Menunggu Gelombang Ditutup'
+		when 'SEDANG_DIPROSES' then 'Sedang Diproses'
+		when 'DALAM_PROSES_SELEKSI' then 'Dalam Proses Seleksi'
+		when 'LOLOS' then 'Lolos'
+		when 'TIDAK_LOLOS' then 'Tidak Lolos'
+	end
+$$;
+
+-- The status every registration of a wave shows before the announcement.
+create function gelombang.wave_status(w gelombang.wave)
+returns text language sql stable parallel safe as $$
+	select case
+		when w.state = 'DIBUKA' then 'MENUNGGU_GELOMBANG_DITUTUP'
+		when w.state = 'DITUTUP'
+		  or (w.state = 'DIPROSES' and w.selection_started_at is null)
+			then 'SEDANG_DIPROSES'
+		when w.state in ('DIPROSES', 'DISELEKSI') then 'DALAM_PROSES_SELEKSI'
+	end
+$$;
+
+-- Wave creation and closing (owner rights: they create partitions and
+-- constraints, which the batch role may not) ----------------------------------
+
+create function gelombang.create_wave(p_wave integer, p_opens timestamptz,
+	p_closes timestamptz, p_announce timestamptz, p_quota bigint, p_seed text)
+returns text language plpgsql security definer
+set search_path = pg_catalog, pg_temp as $$
+declare
+	c text;
+begin
+	insert into gelombang.wave (wave, opens_at, closes_at, announce_at, quota, seed, commitment)
+	values (p_wave, p_opens, p_closes, p_announce, p_quota, lower(p_seed),
+		encode(sha256(convert_to(lower(p_seed), 'UTF8')), 'hex'))
+	returning commitment into c;
+	execute format('create table gelombang.%I partition of gelombang.registration for values in (%s)',
+		'registration_' || p_wave, p_wave);
+	execute format('create table gelombang.%I partition of gelombang.outcome for values in (%s)',
+		'outcome_' || p_wave, p_wave);
+	return c;
+end $$;
+
+-- From close on, the wave's partition refuses every new row: a NOT VALID
+-- check applies to new rows only and costs no scan of the existing ones.
+create function gelombang.close_wave(p_wave integer, p_now timestamptz)
+returns void language plpgsql security definer
+set search_path = pg_catalog, pg_temp as $$
+begin
+	execute format('alter table gelombang.%I add constraint wave_closed check (false) not valid',
+		'registration_' || p_wave);
+	update gelombang.wave set state = 'DITUTUP', closed_at = p_now where wave = p_wave;
+end $$;
+
+-- process: freeze what selection reads about earlier waves, and the rules.
+create function gelombang.freeze_inputs(p_wave integer, p_rules jsonb, p_digest text, p_now timestamptz)
+returns bigint language plpgsql as $$
+declare
+	n bigint;
+begin
+	insert into gelombang.frozen_prior (wave, nik)
+	select p_wave, r.nik
+	from gelombang.registration r
+	join gelombang.participant p on p.nik = r.nik and p.wave < p_wave
+	where r.wave = p_wave;
+
+	insert into gelombang.frozen_kk_prior (wave, kk, prior)
+	select p_wave, p.kk, count(*)
+	from gelombang.participant p
+	where p.wave < p_wave
+	  and p.kk in (select r.kk from gelombang.registration r where r.wave = p_wave)
+	group by p.kk;
+
+	update gelombang.wave
+	set state = 'DIPROSES', processed_at = p_now, rules = p_rules, rules_digest = p_digest,
+	    close_date = (closes_at at time zone (p_rules->>'timezone'))::date
+	where wave = p_wave;
+
+	select count(*) into n from gelombang.registration where wave = p_wave;
+	return n;
+end $$;
+
+-- The selection rule of SPEC §4, from the frozen inputs only.  select
+-- stores its result; audit computes it again and compares.
+create function gelombang.selection(p_wave integer)
+returns table (nik text, kk text, reason gelombang.reason, lottery_key bytea,
+	card_number text, saldo bigint)
+language sql stable as $$
+with w as (
+	select wave, opens_at, closes_at, seed, quota, close_date,
+		(rules->>'min_age')::int as min_age,
+		(rules->>'max_age')::int as max_age,
+		(rules->>'household_cap')::int as cap,
+		(rules->>'exclude_aid_recipients')::boolean as exclude_aid,
+		(rules->>'saldo')::bigint as saldo,
+		gelombang.jsonb_texts(rules->'excluded_occupations') as excluded,
+		gelombang.jsonb_texts(rules->'priority_regions') as priority,
+		gelombang.jsonb_texts(rules->'provinces') as provinces,
+		exists (select 1 from gelombang.wave_quota q where q.wave = p_wave) as by_province
+	from gelombang.wave where wave = p_wave and rules is not null
+),
+excluded as (			-- step 1
+	select r.nik, r.kk, r.region_code,
+		case
+		when r.joined_at < w.opens_at or r.joined_at >= w.closes_at
+			then 'DI_LUAR_JADWAL'::gelombang.reason
+		when not (left(r.nik, 2) = any (w.provinces))
+		  or not gelombang.nik_matches(r.nik, r.birth_date, r.sex)
+			then 'DATA_TIDAK_VALID'
+		when exists (select 1 from gelombang.frozen_prior f
+			     where f.wave = p_wave and f.nik = r.nik)
+			then 'PESERTA_SEBELUMNYA'
+		when r.occupation = any (w.excluded) then 'PEKERJAAN_DIKECUALIKAN'
+		when not gelombang.age_eligible(r.birth_date, w.close_date, w.min_age, w.max_age)
+			then 'USIA'
+		when r.in_school then 'SEDANG_SEKOLAH'
+		when r.receives_aid and w.exclude_aid then 'PENERIMA_BANSOS'
+		end as reason
+	from gelombang.registration r, w
+	where r.wave = p_wave
+),
+drawn as (			-- steps 2 and 3
+	select e.nik, e.kk,
+		sha256(convert_to(w.seed || ':' || e.nik, 'UTF8')) as lottery_key,
+		case when e.region_code = any (w.priority) then 0 else 1 end as tier,
+		case when w.by_province then left(e.region_code, 2) end as unit
+	from excluded e, w
+	where e.reason is null
+),
+household as (			-- step 4
+	select d.*,
+		row_number() over (partition by d.kk order by d.tier, d.lottery_key)
+		  > greatest(0, w.cap - coalesce(f.prior, 0)) as over_cap
+	from drawn d
+	cross join w
+	left join gelombang.frozen_kk_prior f on f.wave = p_wave and f.kk = d.kk
+),
+quota as (			-- step 5
+	select h.nik,
+		row_number() over (partition by h.unit order by h.tier, h.lottery_key)
+		  > case when w.by_province then coalesce(u.quota, 0)
+			 else w.quota end as over_quota
+	from household h
+	cross join w
+	left join gelombang.wave_quota u on u.wave = p_wave and u.province = h.unit
+	where not h.over_cap
+),
+winners as (			-- step 6
+	select q.nik, row_number() over (order by d.lottery_key) as serial
+	from quota q join drawn d using (nik)
+	where not q.over_quota
+)
+select e.nik, e.kk,
+	coalesce(e.reason,
+		case when h.over_cap then 'KUOTA_KELUARGA'::gelombang.reason
+		     when q.over_quota then 'KUOTA_PENUH' end),
+	d.lottery_key,
+	case when x.serial is not null then gelombang.card_number(p_wave, x.serial) end,
+	case when x.serial is not null then w.saldo end
+from excluded e
+cross join w
+left join drawn d using (nik)
+left join household h using (nik)
+left join quota q using (nik)
+left join winners x using (nik)
+$$;
+
+-- select: store every outcome and create the participants, in one statement.
+create function gelombang.store_selection(p_wave integer)
+returns bigint language plpgsql as $$
+declare
+	n bigint;
+begin
+	create temporary table selection_result on commit drop as
+		select * from gelombang.selection(p_wave);
+	insert into gelombang.outcome (wave, nik, reason, lottery_key)
+		select p_wave, s.nik, s.reason, s.lottery_key from selection_result s;
+	get diagnostics n = row_count;
+	insert into gelombang.participant (nik, wave, kk, card_number, saldo)
+		select s.nik, p_wave, s.kk, s.card_number, s.saldo
+		from selection_result s where s.reason is null;
+	drop table selection_result;
+	return n;
+end $$;
+
+-- Views ----------------------------------------------------------------------
+
+-- SPEC §8.  No result before the announcement.  A session of the dashboard
+-- role sees only the NIK it bound with gelombang.bind_nik().
+create view gelombang.dashboard as
+select r.nik::text as nik, r.wave, st.status, gelombang.status_label(st.status) as label,
+	case when st.status = 'LOLOS' then p.card_number::text end as card_number,
+	case when st.status = 'LOLOS' then p.saldo end as saldo
+from gelombang.registration r
+join gelombang.wave w on w.wave = r.wave
+left join gelombang.outcome o
+	on w.state = 'DIUMUMKAN' and o.wave = r.wave and o.nik = r.nik
+left join gelombang.participant p
+	on w.state = 'DIUMUMKAN' and o.reason is null and p.nik = o.nik and p.wave = o.wave
+cross join lateral (select case
+	when w.state < 'DIUMUMKAN' then gelombang.wave_status(w)
+	when o.nik is not null and o.reason is null then 'LOLOS'
+	else 'TIDAK_LOLOS' end as status) st
+where r.nik = current_setting('gelombang.nik', true)
+   or not pg_has_role(current_user, 'gelombang_dashboard', 'MEMBER')
+   or (select rolsuper from pg_roles where rolname = current_user);
+
+-- Counts per wave and status without touching a row per entry before the
+-- announcement.
+create function gelombang.status_counts(p_wave integer)
+returns table (wave integer, state gelombang.wave_state, status text, entries bigint)
+language sql stable as $$
+	select w.wave, w.state, gelombang.wave_status(w),
+		(select count(*) from gelombang.registration r where r.wave = w.wave)
+	from gelombang.wave w
+	where w.state < 'DIUMUMKAN' and (p_wave is null or w.wave = p_wave)
+	union all
+	select w.wave, w.state,
+		case when o.reason is null then 'LOLOS' else 'TIDAK_LOLOS' end, count(*)
+	from gelombang.wave w join gelombang.outcome o on o.wave = w.wave
+	where w.state = 'DIUMUMKAN' and (p_wave is null or w.wave = p_wave)
+	group by 1, 2, 3
+	order by 1, 3
+$$;
+
+-- The SMS outbox: one message per registration with a phone number of an
+-- announced wave, rendered from the templates frozen at announce.  {nama}
+-- is replaced last, so a name that looks like a placeholder stays as written.
+create function gelombang.render_sms(template text, wave integer, card text,
+	saldo bigint, days integer, name text)
+returns text language sql immutable parallel safe as $$
+	select replace(replace(replace(replace(replace(template,
+		'{gelombang}', wave::text),
+		'{kartu}', coalesce(card, '')),
+		'{saldo}', coalesce(replace(to_char(saldo, 'FM999,999,999,999,999'), ',', '.'), '')),
+		'{hari}', days::text),
+		'{nama}', name)
+$$;
+
+create view gelombang.outbox as
+select r.wave, r.nik::text as nik, r.phone,
+	case when o.reason is null then 'LOLOS' else 'TIDAK_LOLOS' end as status,
+	gelombang.render_sms(
+		case when o.reason is null then w.sms->>'sms_lolos' else w.sms->>'sms_tidak_lolos' end,
+		r.wave, p.card_number, p.saldo, (w.sms->>'sms_window_days')::int, r.name) as message,
+	r.nik > coalesce((select max(e.last_nik) from gelombang.outbox_export e
+			  where e.wave = r.wave), '') as pending
+from gelombang.registration r
+join gelombang.wave w on w.wave = r.wave and w.state = 'DIUMUMKAN'
+join gelombang.outcome o on o.wave = r.wave and o.nik = r.nik
+left join gelombang.participant p on o.reason is null and p.nik = r.nik and p.wave = r.wave
+where r.phone is not null;
+
+-- History: start and end rows joined; an unfinished run shows RUNNING.
+create view gelombang.history as
+select j.id, j.job, j.wave, j.started_at, e.finished_at, j.operator, j.host,
+	coalesce(e.outcome, 'RUNNING') as outcome, e.rows, e.message,
+	j.command_line, j.config_digest, j.version, j.now_override, j.dry_run,
+	j.client_pid, j.backend_pid
+from gelombang.job_run j
+left join gelombang.job_run_end e on e.run_id = j.id;
+
+-- A run is dead when it has no end row and its server session is gone
+-- (the lock it held went with it).
+create function gelombang.mark_dead_runs(p_wave integer)
+returns bigint language plpgsql as $$
+declare
+	n bigint;
+begin
+	insert into gelombang.job_run_end (run_id, job, wave, outcome, message)
+	select j.id, j.job, j.wave, 'DEAD',
+		'found dead: its session ended without finishing'
+	from gelombang.job_run j
+	where (p_wave is null or j.wave is not distinct from p_wave)
+	  and not exists (select 1 from gelombang.job_run_end e where e.run_id = j.id)
+	  and not exists (select 1 from pg_stat_activity a
+			  where a.pid = j.backend_pid
+			    and a.backend_start is not distinct from j.backend_start);
+	get diagnostics n = row_count;
+	return n;
+end $$;
