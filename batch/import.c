@@ -369,7 +369,7 @@ cmd_import(struct gb_ctx *ctx)
 		goto cleanup;
 	}
 	accepted = atoll(PQgetvalue(res, 0, 0));
-	rejected = atoll(PQgetvalue(res, 0, 1)) + st.raw_rejected;
+	rejected = atoll(PQgetvalue(res, 0, 1)); /* set-aside records included */
 	if (rejected > 0 && (rc = import_write_rejects(&st, tmppath)) != 0) {
 		rc = jr_fail(ctx, &run, rc, "could not write the reject file");
 		goto cleanup;

@@ -491,12 +491,6 @@ digest_hex(const char *text, char out[65])
 		sprintf(out + 2 * i, "%02x", md[i]);
 }
 
-const char *
-gb_now_param(const struct gb_ctx *ctx)
-{
-	return ctx->has_now ? ctx->now.pg : NULL;
-}
-
 static const char *
 default_operator(void)
 {

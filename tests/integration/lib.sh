@@ -1,0 +1,72 @@
+# tests/integration/lib.sh — what every integration test sources.
+#
+# tests/run gives each test file a fresh migrated database (TEST_DB, also
+# PGDATABASE with the PG* variables of the throwaway cluster) and a scratch
+# directory (TEST_WORK).  A test prints TAP-like lines and exits non-zero
+# when any check failed:
+#   g ARGS...                 run gelombang on the test database
+#   expect_exit CODE DESC CMD...   run CMD, check its exit code
+#   check DESC CMD...         CMD must succeed
+#   same DESC EXPECTED ACTUAL two strings must be equal (diff shown if not)
+#   sql QUERY                 one value from the test database (psql -At)
+#   done_testing              exit with the right status
+set -u
+G=${GELOMBANG:?tests/run sets GELOMBANG}
+EX=${EXAMPLES:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/../shared/examples}
+W=${TEST_WORK:?tests/run sets TEST_WORK}
+T_N=0
+T_FAILED=0
+
+g() { "$G" --db "$TEST_DB" "$@"; }
+
+_ok() {
+	T_N=$((T_N + 1))
+	echo "ok $T_N - $1"
+}
+_not_ok() {
+	T_N=$((T_N + 1))
+	T_FAILED=$((T_FAILED + 1))
+	echo "not ok $T_N - $1"
+}
+
+expect_exit() {
+	local want=$1 desc=$2 rc
+	shift 2
+	"$@" >"$W/last.out" 2>"$W/last.err"
+	rc=$?
+	if [ "$rc" = "$want" ]; then
+		_ok "$desc"
+	else
+		_not_ok "$desc (exit $rc, expected $want)"
+		sed 's/^/#   stdout: /' "$W/last.out" | head -10
+		sed 's/^/#   stderr: /' "$W/last.err" | head -10
+	fi
+}
+
+check() {
+	local desc=$1
+	shift
+	if "$@" >"$W/last.out" 2>"$W/last.err"; then
+		_ok "$desc"
+	else
+		_not_ok "$desc"
+		sed 's/^/#   /' "$W/last.err" | head -10
+	fi
+}
+
+same() {
+	if [ "$2" = "$3" ]; then
+		_ok "$1"
+	else
+		_not_ok "$1"
+		diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | head -20 | sed 's/^/#   /'
+	fi
+}
+
+sql() { psql -X -At -v ON_ERROR_STOP=1 -c "$1"; }
+
+done_testing() {
+	echo "1..$T_N"
+	[ "$T_FAILED" = 0 ] || echo "# $T_FAILED of $T_N failed"
+	exit $((T_FAILED > 0))
+}
