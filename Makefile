@@ -9,7 +9,7 @@ SYSCONFDIR ?= $(PREFIX)/etc
 CC       ?= cc
 PG_INC   := $(shell pg_config --includedir)
 PG_LIB   := $(shell pg_config --libdir)
-VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+VERSION  := 0.1.0
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$(PG_INC) -Ibatch \
             -DGELOMBANG_VERSION='"$(VERSION)"'
@@ -21,7 +21,7 @@ SQLS     := $(sort $(wildcard sql/[0-9]*.sql))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=bin/tests/%)
 
-.PHONY: all check unit sqltest integration install clean format format-check sanitize bench-smoke fuzz
+.PHONY: all check unit install clean format format-check sanitize
 all: bin/gelombang
 
 bin/gelombang: batch/main.o $(OBJS)
@@ -43,7 +43,9 @@ unit: $(UNIT_BINS)
 
 # Everything: unit tests, then pgTAP and integration tests against a
 # throwaway cluster that tests/run starts and stops itself.
-check: all $(UNIT_BINS)
+check:
+	sh scripts/install-deps
+	$(MAKE) all $(UNIT_BINS)
 	sh tests/run
 
 sanitize:
@@ -56,7 +58,7 @@ install: all
 	install -m 755 bin/gelombang $(DESTDIR)$(BINDIR)/gelombang
 	install -m 644 $(SQLS) $(DESTDIR)$(DATADIR)/sql/
 	install -m 644 conf/gelombang.conf $(DESTDIR)$(DATADIR)/conf/gelombang.conf.example
-	install -m 644 gelombang.1 $(DESTDIR)$(MANDIR)/gelombang.1
+	install -m 644 batch/gelombang.1 $(DESTDIR)$(MANDIR)/gelombang.1
 
 format:
 	clang-format -i batch/*.c batch/*.h tests/unit/*.c
