@@ -1,0 +1,1262 @@
+/*
+ * config.c — read the libconfig file into struct gb_config.
+ *
+ * The file is walked key by key against a table of the keys we know
+ * (key_spec below), so an unknown key, a wrong type or a value out of range
+ * is refused with its file, line and dotted name instead of being ignored.
+ * Every string is copied: libconfig's die with config_destroy().
+ */
+#include "config.h"
+#include "exitcode.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Three concatenated 160-character SMS. */
+#define SMS_MAX_BYTES 480
+#define MASK "********"
+
+static const char *const default_occupations[] = {
+	"PEJABAT_NEGARA", "ANGGOTA_DPR", "ANGGOTA_DPRD", "ASN", "TNI", "POLRI",
+	"KEPALA_DESA", "PERANGKAT_DESA", "DIREKSI_BUMN_BUMD",
+	"KOMISARIS_BUMN_BUMD", "DEWAN_PENGAWAS_BUMN_BUMD",
+};
+
+static const char *const default_provinces[] = {
+	"11", "12", "13", "14", "15", "16", "17", "18", "19", "21",
+	"31", "32", "33", "34", "35", "36", "51", "52", "53", "61",
+	"62", "63", "64", "65", "71", "72", "73", "74", "75", "76",
+	"81", "82", "91", "92", "93", "94", "95", "96",
+};
+
+static const char default_sms_lolos[] =
+	"Selamat {nama}, Anda LOLOS seleksi Kartu Prakerja Gelombang "
+	"{gelombang}. Nomor kartu: {kartu}, saldo pelatihan Rp{saldo}. "
+	"Beli pelatihan pertama Anda dalam {hari} hari.";
+
+static const char default_sms_tidak_lolos[] =
+	"Mohon maaf {nama}, Anda belum lolos seleksi Kartu Prakerja Gelombang "
+	"{gelombang}. Anda dapat bergabung kembali di gelombang berikutnya "
+	"tanpa mengisi data lagi.";
+
+static const char *const sms_placeholders[] = {
+	"nama", "gelombang", "kartu", "saldo", "hari",
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ------------------------------------------------------------------ */
+/* Defaults and freeing                                                */
+
+static int
+strlist_set(struct gb_strlist *l, const char *const *items, size_t n)
+{
+	size_t i;
+
+	l->v = NULL;
+	l->n = 0;
+	if (n == 0)
+		return 0;
+	l->v = calloc(n, sizeof(*l->v));
+	if (l->v == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		l->v[i] = strdup(items[i]);
+		if (l->v[i] == NULL)
+			return -1; /* l->n counts only what is set */
+		l->n++;
+	}
+	return 0;
+}
+
+static void
+strlist_free(struct gb_strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void
+cfg_defaults(struct gb_config *cfg)
+{
+	struct gb_rules *r = &cfg->rules;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->path = NULL;
+	cfg->timezone = strdup("Asia/Jakarta");
+	cfg->conninfo = strdup("");
+	cfg->connect_timeout = 10;
+	cfg->application_name = strdup("gelombang");
+	r->min_age = 18;
+	r->max_age = 64;
+	r->household_cap = 2;
+	r->exclude_aid_recipients = true;
+	/* On failure the lists stay short; cfg_load notices (defaults_ok). */
+	(void)strlist_set(&r->excluded_occupations, default_occupations,
+			  NELEM(default_occupations));
+	(void)strlist_set(&r->priority_regions, NULL, 0);
+	(void)strlist_set(&r->provinces, default_provinces,
+			  NELEM(default_provinces));
+	cfg->saldo = 3550000;
+	cfg->sms_lolos = strdup(default_sms_lolos);
+	cfg->sms_tidak_lolos = strdup(default_sms_tidak_lolos);
+	cfg->sms_window_days = 30;
+	cfg->statement_timeout = 0;
+	cfg->progress = true;
+}
+
+/* cfg_defaults() cannot report running out of memory; this sees it. */
+static bool
+defaults_ok(const struct gb_config *cfg)
+{
+	return cfg->timezone && cfg->conninfo && cfg->application_name &&
+	       cfg->sms_lolos && cfg->sms_tidak_lolos &&
+	       cfg->rules.excluded_occupations.n ==
+		       NELEM(default_occupations) &&
+	       cfg->rules.provinces.n == NELEM(default_provinces);
+}
+
+void
+cfg_free(struct gb_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	free(cfg->path);
+	free(cfg->timezone);
+	free(cfg->conninfo);
+	free(cfg->application_name);
+	strlist_free(&cfg->rules.excluded_occupations);
+	strlist_free(&cfg->rules.priority_regions);
+	strlist_free(&cfg->rules.provinces);
+	free(cfg->sms_lolos);
+	free(cfg->sms_tidak_lolos);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* ------------------------------------------------------------------ */
+/* The key table                                                       */
+
+struct loader {
+	const char *path;
+	struct gb_config *cfg;
+	char *err;
+	size_t errlen;
+};
+
+enum key_kind { K_GROUP, K_INT, K_LLONG, K_BOOL, K_STRING, K_STRLIST };
+
+/* Checks one string value (or one element of a list); 0 or EXIT_CONFIG. */
+typedef int (*check_fn)(struct loader *ld, const config_setting_t *s,
+			const char *key, const char *value);
+
+struct key_spec {
+	const char *name;
+	enum key_kind kind;
+	size_t off;		       /* of the field in struct gb_config */
+	long long min, max;	       /* K_INT, K_LLONG */
+	check_fn check;		       /* K_STRING, K_STRLIST elements */
+	bool unique;		       /* K_STRLIST: no element twice */
+	bool nonempty;		       /* K_STRLIST: at least one element */
+	const struct key_spec *members; /* K_GROUP */
+};
+
+static int check_timezone(struct loader *, const config_setting_t *,
+			  const char *, const char *);
+static int check_province(struct loader *, const config_setting_t *,
+			  const char *, const char *);
+static int check_region(struct loader *, const config_setting_t *,
+			const char *, const char *);
+static int check_occupation(struct loader *, const config_setting_t *,
+			    const char *, const char *);
+static int check_template(struct loader *, const config_setting_t *,
+			  const char *, const char *);
+
+#define OFF(field) offsetof(struct gb_config, field)
+
+static const struct key_spec database_keys[] = {
+	{ .name = "conninfo", .kind = K_STRING, .off = OFF(conninfo) },
+	{ .name = "connect_timeout", .kind = K_INT,
+	  .off = OFF(connect_timeout), .min = 1, .max = 3600 },
+	{ .name = "application_name", .kind = K_STRING,
+	  .off = OFF(application_name) },
+	{ .name = NULL },
+};
+
+static const struct key_spec rules_keys[] = {
+	{ .name = "min_age", .kind = K_INT, .off = OFF(rules.min_age),
+	  .min = 0, .max = 150 },
+	{ .name = "max_age", .kind = K_INT, .off = OFF(rules.max_age),
+	  .min = 0, .max = 150 },
+	{ .name = "household_cap", .kind = K_INT,
+	  .off = OFF(rules.household_cap), .min = 0, .max = 100 },
+	{ .name = "exclude_aid_recipients", .kind = K_BOOL,
+	  .off = OFF(rules.exclude_aid_recipients) },
+	{ .name = "excluded_occupations", .kind = K_STRLIST,
+	  .off = OFF(rules.excluded_occupations), .check = check_occupation },
+	{ .name = "priority_regions", .kind = K_STRLIST,
+	  .off = OFF(rules.priority_regions), .check = check_region },
+	{ .name = "provinces", .kind = K_STRLIST, .off = OFF(rules.provinces),
+	  .check = check_province, .unique = true, .nonempty = true },
+	{ .name = NULL },
+};
+
+static const struct key_spec benefit_keys[] = {
+	{ .name = "saldo", .kind = K_LLONG, .off = OFF(saldo), .min = 0,
+	  .max = 1000000000000LL },
+	{ .name = NULL },
+};
+
+static const struct key_spec sms_keys[] = {
+	{ .name = "lolos", .kind = K_STRING, .off = OFF(sms_lolos),
+	  .check = check_template },
+	{ .name = "tidak_lolos", .kind = K_STRING, .off = OFF(sms_tidak_lolos),
+	  .check = check_template },
+	{ .name = "window_days", .kind = K_INT, .off = OFF(sms_window_days),
+	  .min = 1, .max = 365 },
+	{ .name = NULL },
+};
+
+/*
+ * statement_timeout is capped at a day: PostgreSQL's own limit is INT_MAX
+ * milliseconds (24.8 days), and a job stuck longer than a day is a fault.
+ */
+static const struct key_spec jobs_keys[] = {
+	{ .name = "statement_timeout", .kind = K_INT,
+	  .off = OFF(statement_timeout), .min = 0, .max = 86400 },
+	{ .name = "progress", .kind = K_BOOL, .off = OFF(progress) },
+	{ .name = NULL },
+};
+
+static const struct key_spec top_keys[] = {
+	{ .name = "timezone", .kind = K_STRING, .off = OFF(timezone),
+	  .check = check_timezone },
+	{ .name = "database", .kind = K_GROUP, .members = database_keys },
+	{ .name = "rules", .kind = K_GROUP, .members = rules_keys },
+	{ .name = "benefit", .kind = K_GROUP, .members = benefit_keys },
+	{ .name = "sms", .kind = K_GROUP, .members = sms_keys },
+	{ .name = "jobs", .kind = K_GROUP, .members = jobs_keys },
+	{ .name = NULL },
+};
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+
+static const char *
+setting_file(struct loader *ld, const config_setting_t *s)
+{
+	const char *f = s ? config_setting_source_file(s) : NULL;
+
+	return f ? f : ld->path;
+}
+
+/* "file:line: key: what"; returns EXIT_CONFIG. */
+static int __attribute__((format(printf, 4, 5)))
+fail(struct loader *ld, const config_setting_t *s, const char *key,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (ld->err == NULL || ld->errlen == 0)
+		return EXIT_CONFIG;
+	n = snprintf(ld->err, ld->errlen, "%s:%u: %s: ", setting_file(ld, s),
+		     s ? config_setting_source_line(s) : 0, key);
+	if (n >= 0 && (size_t)n < ld->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(ld->err + n, ld->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return EXIT_CONFIG;
+}
+
+/* "file: what" for errors without a line. */
+static int __attribute__((format(printf, 2, 3)))
+fail_file(struct loader *ld, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (ld->err == NULL || ld->errlen == 0)
+		return EXIT_CONFIG;
+	n = snprintf(ld->err, ld->errlen, "%s: ", ld->path);
+	if (n >= 0 && (size_t)n < ld->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(ld->err + n, ld->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return EXIT_CONFIG;
+}
+
+/* ------------------------------------------------------------------ */
+/* Value checks                                                        */
+
+static bool
+all_digits(const char *s, size_t len)
+{
+	size_t i;
+
+	if (strlen(s) != len)
+		return false;
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
+static bool
+valid_utf8(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	while (*s) {
+		unsigned c = *s;
+		size_t n, i;
+		unsigned cp, min;
+
+		if (c < 0x80) {
+			s++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			n = 1, cp = c & 0x1f, min = 0x80;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2, cp = c & 0x0f, min = 0x800;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3, cp = c & 0x07, min = 0x10000;
+		} else {
+			return false;
+		}
+		for (i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
+static int
+check_timezone(struct loader *ld, const config_setting_t *s, const char *key,
+    const char *v)
+{
+	const char *p;
+
+	if (*v == '\0')
+		return fail(ld, s, key, "must not be empty");
+	for (p = v; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '/' || c == '_' ||
+		      c == '+' || c == '-'))
+			return fail(ld, s, key,
+				    "\"%s\" is not a time zone name (letters, "
+				    "digits and / _ + - only)",
+				    v);
+	}
+	return 0;
+}
+
+static int
+check_province(struct loader *ld, const config_setting_t *s, const char *key,
+    const char *v)
+{
+	if (!all_digits(v, 2))
+		return fail(ld, s, key, "\"%s\" is not a 2-digit province code",
+			    v);
+	return 0;
+}
+
+static int
+check_region(struct loader *ld, const config_setting_t *s, const char *key,
+    const char *v)
+{
+	if (!all_digits(v, 4))
+		return fail(ld, s, key, "\"%s\" is not a 4-digit region code",
+			    v);
+	return 0;
+}
+
+/* Occupations are compared exactly as written, so only blanks are refused. */
+static int
+check_occupation(struct loader *ld, const config_setting_t *s, const char *key,
+    const char *v)
+{
+	const char *p;
+
+	for (p = v; *p == ' ' || (*p >= '\t' && *p <= '\r'); p++)
+		;
+	if (*p == '\0')
+		return fail(ld, s, key,
+			    "\"%s\" is not an occupation code (it is blank)",
+			    v);
+	if (!valid_utf8(v))
+		return fail(ld, s, key, "\"%s\" is not valid UTF-8", v);
+	return 0;
+}
+
+/*
+ * Every '{' must open a known placeholder: an unknown one would otherwise
+ * be sent to applicants as it stands.  A lone '}' is plain text.
+ */
+static int
+check_template(struct loader *ld, const config_setting_t *s, const char *key,
+    const char *v)
+{
+	const char *p, *close;
+	size_t i, len;
+
+	if (strlen(v) > SMS_MAX_BYTES)
+		return fail(ld, s, key, "is %zu bytes long, more than %d",
+			    strlen(v), SMS_MAX_BYTES);
+	if (!valid_utf8(v))
+		return fail(ld, s, key, "is not valid UTF-8");
+	for (p = strchr(v, '{'); p; p = strchr(close + 1, '{')) {
+		close = strchr(p + 1, '}');
+		if (close == NULL)
+			return fail(ld, s, key,
+				    "unterminated placeholder \"%.20s\"", p);
+		len = (size_t)(close - p - 1);
+		for (i = 0; i < NELEM(sms_placeholders); i++)
+			if (strlen(sms_placeholders[i]) == len &&
+			    strncmp(p + 1, sms_placeholders[i], len) == 0)
+				break;
+		if (i == NELEM(sms_placeholders))
+			return fail(ld, s, key,
+				    "unknown placeholder {%.*s} (known: {nama} "
+				    "{gelombang} {kartu} {saldo} {hari})",
+				    len > 40 ? 40 : (int)len, p + 1);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Integer literals libconfig 1.5 truncates                            */
+
+/*
+ * libconfig 1.5 parses an integer without an L suffix into a C int and
+ * silently keeps the low 32 bits of a larger one: saldo = 5000000000
+ * would load as 705032704, which is in range.  The parsed tree cannot
+ * tell, so the source is scanned for such literals; an int setting is
+ * refused when a literal on its line truncates to exactly its value.
+ */
+struct int_scan {
+	unsigned line;	/* line of interest */
+	int value;	/* the value libconfig stored */
+	char literal[32]; /* set when found */
+};
+
+static const char *
+skip_comment_or_string(const char *p, unsigned *line)
+{
+	if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+		while (*p && *p != '\n')
+			p++;
+	} else if (p[0] == '/' && p[1] == '*') {
+		for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
+			if (*p == '\n')
+				(*line)++;
+		p += *p ? 2 : 0;
+	} else if (*p == '"') {
+		for (p++; *p && *p != '"'; p++) {
+			if (*p == '\\' && p[1])
+				p++;
+			if (*p == '\n')
+				(*line)++;
+		}
+		p += *p ? 1 : 0;
+	}
+	return p;
+}
+
+static bool
+is_name_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '*';
+}
+
+/* One numeric token at p; reports a truncated literal on sc->line. */
+static const char *
+scan_number(const char *p, unsigned line, struct int_scan *sc)
+{
+	const char *start = p, *digits;
+	bool hex, is_float = false;
+	long long v;
+	size_t len;
+
+	if (*p == '+' || *p == '-')
+		p++;
+	hex = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+	if (hex)
+		p += 2;
+	digits = p;
+	while ((*p >= '0' && *p <= '9') ||
+	       (hex && ((*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F'))))
+		p++;
+	while (!hex && (*p == '.' || *p == 'e' || *p == 'E' ||
+			((*p == '+' || *p == '-') &&
+			 (p[-1] == 'e' || p[-1] == 'E')) ||
+			(*p >= '0' && *p <= '9'))) {
+		is_float = true;
+		p++;
+	}
+	if (*p == 'L' || is_float || p == digits || line != sc->line)
+		return p;
+	errno = 0;
+	v = strtoll(start, NULL, hex ? 16 : 10);
+	if (errno == 0 && v >= INT_MIN && v <= INT_MAX)
+		return p;
+	/* What libconfig keeps: the low 32 bits of the clamped value. */
+	if ((int)(unsigned)(unsigned long long)v != sc->value)
+		return p;
+	len = (size_t)(p - start);
+	if (len >= sizeof(sc->literal))
+		len = sizeof(sc->literal) - 1;
+	memcpy(sc->literal, start, len);
+	sc->literal[len] = '\0';
+	return p;
+}
+
+static void
+scan_int_literals(const char *text, struct int_scan *sc)
+{
+	const char *p = text, *next;
+	unsigned line = 1;
+
+	while (*p && line <= sc->line && sc->literal[0] == '\0') {
+		next = skip_comment_or_string(p, &line);
+		if (next != p) {
+			p = next;
+		} else if (*p == '\n') {
+			line++;
+			p++;
+		} else if ((*p >= 'A' && *p <= 'Z') ||
+			   (*p >= 'a' && *p <= 'z') || *p == '*') {
+			while (is_name_char(*p))
+				p++;
+		} else if ((*p >= '0' && *p <= '9') ||
+			   ((*p == '-' || *p == '+' || *p == '.') &&
+			    p[1] >= '0' && p[1] <= '9')) {
+			p = scan_number(p, line, sc);
+		} else {
+			p++;
+		}
+	}
+}
+
+static char *
+read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (f == NULL)
+		return NULL;
+	for (;;) {
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap + 8192);
+
+			if (nb == NULL) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap += 8192;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0) {
+			buf[len] = '\0';
+			break;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Is an int setting's value a truncated literal?  Then lit holds it. */
+static bool
+truncated_literal(struct loader *ld, const config_setting_t *s, char *lit,
+    size_t litlen)
+{
+	struct int_scan sc = { .line = config_setting_source_line(s),
+			       .value = config_setting_get_int(s) };
+	char *text = read_text(setting_file(ld, s));
+
+	if (text == NULL)
+		return false;
+	scan_int_literals(text, &sc);
+	free(text);
+	snprintf(lit, litlen, "%s", sc.literal);
+	return sc.literal[0] != '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* Loading one key                                                     */
+
+static int load_group(struct loader *ld, const config_setting_t *group,
+		      const struct key_spec *specs, const char *prefix);
+
+static int
+load_integer(struct loader *ld, const config_setting_t *s,
+    const struct key_spec *spec, const char *key)
+{
+	long long v;
+	char lit[32];
+
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+		if (truncated_literal(ld, s, lit, sizeof(lit)))
+			return fail(ld, s, key,
+				    "%s is too large for a plain integer; "
+				    "write it with an L suffix (%sL)",
+				    lit, lit);
+		v = config_setting_get_int(s);
+		break;
+	case CONFIG_TYPE_INT64:
+		v = config_setting_get_int64(s);
+		break;
+	default:
+		return fail(ld, s, key, "expected an integer");
+	}
+	if (v < spec->min || v > spec->max)
+		return fail(ld, s, key, "%lld is out of range %lld..%lld", v,
+			    spec->min, spec->max);
+	if (spec->kind == K_INT)
+		*(int *)((char *)ld->cfg + spec->off) = (int)v;
+	else
+		*(long long *)((char *)ld->cfg + spec->off) = v;
+	return 0;
+}
+
+static int
+load_bool(struct loader *ld, const config_setting_t *s,
+    const struct key_spec *spec, const char *key)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return fail(ld, s, key, "expected a boolean (true or false)");
+	*(bool *)((char *)ld->cfg + spec->off) = config_setting_get_bool(s);
+	return 0;
+}
+
+static int
+load_string(struct loader *ld, const config_setting_t *s,
+    const struct key_spec *spec, const char *key)
+{
+	char **field = (char **)((char *)ld->cfg + spec->off);
+	const char *v;
+	char *copy;
+	int rc;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return fail(ld, s, key, "expected a string");
+	v = config_setting_get_string(s);
+	if (spec->check && (rc = spec->check(ld, s, key, v)) != 0)
+		return rc;
+	copy = strdup(v);
+	if (copy == NULL)
+		return fail(ld, s, key, "out of memory");
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+static int
+load_strlist(struct loader *ld, const config_setting_t *s,
+    const struct key_spec *spec, const char *key)
+{
+	struct gb_strlist *field =
+		(struct gb_strlist *)((char *)ld->cfg + spec->off);
+	struct gb_strlist l = { NULL, 0 };
+	const config_setting_t *e;
+	size_t i, j, n;
+	int rc = 0;
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(s) != CONFIG_TYPE_LIST)
+		return fail(ld, s, key, "expected a list of strings");
+	n = (size_t)config_setting_length(s);
+	if (n == 0 && spec->nonempty)
+		return fail(ld, s, key, "must not be empty");
+	if (n > 0 && (l.v = calloc(n, sizeof(*l.v))) == NULL)
+		return fail(ld, s, key, "out of memory");
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, (unsigned)i);
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			rc = fail(ld, e, key, "expected a list of strings");
+			goto cleanup;
+		}
+		l.v[i] = strdup(config_setting_get_string(e));
+		if (l.v[i] == NULL) {
+			rc = fail(ld, e, key, "out of memory");
+			goto cleanup;
+		}
+		l.n++;
+		if (spec->check &&
+		    (rc = spec->check(ld, e, key, l.v[i])) != 0)
+			goto cleanup;
+		for (j = 0; spec->unique && j < i; j++)
+			if (strcmp(l.v[j], l.v[i]) == 0) {
+				rc = fail(ld, e, key, "\"%s\" is listed twice",
+					  l.v[i]);
+				goto cleanup;
+			}
+	}
+	strlist_free(field);
+	*field = l;
+	l.v = NULL;
+	l.n = 0;
+cleanup:
+	strlist_free(&l);
+	return rc;
+}
+
+static int
+load_key(struct loader *ld, const config_setting_t *s,
+    const struct key_spec *spec, const char *key)
+{
+	switch (spec->kind) {
+	case K_GROUP:
+		if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+			return fail(ld, s, key, "expected a group { ... }");
+		return load_group(ld, s, spec->members, key);
+	case K_INT:
+	case K_LLONG:
+		return load_integer(ld, s, spec, key);
+	case K_BOOL:
+		return load_bool(ld, s, spec, key);
+	case K_STRING:
+		return load_string(ld, s, spec, key);
+	case K_STRLIST:
+		return load_strlist(ld, s, spec, key);
+	}
+	return fail(ld, s, key, "internal error: unknown key kind");
+}
+
+static int
+load_group(struct loader *ld, const config_setting_t *group,
+    const struct key_spec *specs, const char *prefix)
+{
+	const config_setting_t *s;
+	const struct key_spec *spec;
+	char key[256];
+	int i, n, rc;
+
+	n = config_setting_length(group);
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(group, (unsigned)i);
+		if (prefix)
+			snprintf(key, sizeof(key), "%s.%s", prefix,
+				 config_setting_name(s));
+		else
+			snprintf(key, sizeof(key), "%s",
+				 config_setting_name(s));
+		for (spec = specs; spec->name; spec++)
+			if (strcmp(spec->name, config_setting_name(s)) == 0)
+				break;
+		if (spec->name == NULL)
+			return fail(ld, s, key, "unknown key");
+		if ((rc = load_key(ld, s, spec, key)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* max_age is checked against min_age once both are known. */
+static int
+check_ages(struct loader *ld, const config_t *lc)
+{
+	const struct gb_rules *r = &ld->cfg->rules;
+	const config_setting_t *s;
+
+	if (r->max_age == 0 || r->max_age >= r->min_age)
+		return 0;
+	if ((s = config_lookup(lc, "rules.max_age")) != NULL)
+		return fail(ld, s, "rules.max_age",
+			    "%d is less than rules.min_age (%d); use 0 for no "
+			    "upper limit",
+			    r->max_age, r->min_age);
+	s = config_lookup(lc, "rules.min_age");
+	return fail(ld, s, "rules.min_age",
+		    "%d is more than rules.max_age (%d)", r->min_age,
+		    r->max_age);
+}
+
+/* ------------------------------------------------------------------ */
+/* cfg_load                                                            */
+
+/*
+ * 0 when the file can be opened for reading, or when it is missing and
+ * was not named (*missing: the defaults apply); EXIT_CONFIG otherwise.
+ * libconfig alone would only say "file I/O error", and would read a
+ * directory as an empty file.
+ */
+static int
+probe_file(struct loader *ld, bool explicit, bool *missing)
+{
+	struct stat st;
+	int fd;
+
+	*missing = false;
+	/* O_NONBLOCK: a FIFO (-c <(...)) must not block the probe. */
+	fd = open(ld->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT && !explicit) {
+			*missing = true;
+			return 0;
+		}
+		return fail_file(ld, "cannot read: %s", strerror(errno));
+	}
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+
+		close(fd);
+		return fail_file(ld, "cannot read: %s", strerror(e));
+	}
+	close(fd);
+	if (S_ISDIR(st.st_mode))
+		return fail_file(ld, "cannot read: %s", strerror(EISDIR));
+	return 0;
+}
+
+static int
+read_error(struct loader *ld, const config_t *lc)
+{
+	const char *file = config_error_file(lc);
+	const char *text = config_error_text(lc);
+
+	if (config_error_type(lc) == CONFIG_ERR_FILE_IO)
+		return fail_file(ld, "cannot read: %s",
+				 text ? text : "file I/O error");
+	if (ld->err && ld->errlen)
+		snprintf(ld->err, ld->errlen, "%s:%d: syntax error: %s",
+			 file ? file : ld->path, config_error_line(lc),
+			 text ? text : "unknown error");
+	return EXIT_CONFIG;
+}
+
+int
+cfg_load(const char *path, bool explicit, struct gb_config *cfg, char *err,
+    size_t errlen)
+{
+	struct loader ld = { path ? path : "(none)", cfg, err, errlen };
+	config_t lc;
+	bool lc_live = false, missing;
+	int rc;
+
+	if (err && errlen)
+		err[0] = '\0';
+	cfg_defaults(cfg);
+	if (!defaults_ok(cfg)) {
+		rc = fail_file(&ld, "out of memory");
+		goto cleanup;
+	}
+	if (path == NULL) {
+		rc = 0;
+		goto cleanup;
+	}
+	rc = probe_file(&ld, explicit, &missing);
+	if (rc != 0 || missing)
+		goto cleanup;
+
+	config_init(&lc);
+	lc_live = true;
+	if (!config_read_file(&lc, path)) {
+		rc = read_error(&ld, &lc);
+		goto cleanup;
+	}
+	rc = load_group(&ld, config_root_setting(&lc), top_keys, NULL);
+	if (rc == 0)
+		rc = check_ages(&ld, &lc);
+	if (rc == 0 && (cfg->path = strdup(path)) == NULL)
+		rc = fail_file(&ld, "out of memory");
+cleanup:
+	if (lc_live)
+		config_destroy(&lc);
+	if (rc != 0)
+		cfg_free(cfg);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* A growable string for the JSON and the masked conninfo              */
+
+struct buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void
+buf_putn(struct buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *np;
+
+		while (b->len + n + 1 > cap)
+			cap *= 2;
+		if ((np = realloc(b->p, cap)) == NULL) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void
+buf_puts(struct buf *b, const char *s)
+{
+	buf_putn(b, s, strlen(s));
+}
+
+static void __attribute__((format(printf, 2, 3)))
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	char tmp[64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		b->oom = true; /* only used for numbers: cannot happen */
+	else
+		buf_putn(b, tmp, (size_t)n);
+}
+
+/* The text, or NULL when out of memory; never NULL for empty text. */
+static char *
+buf_finish(struct buf *b)
+{
+	if (!b->oom && b->p == NULL)
+		buf_putn(b, "", 0);
+	if (b->oom) {
+		free(b->p);
+		return NULL;
+	}
+	return b->p;
+}
+
+/* ------------------------------------------------------------------ */
+/* cfg_rules_json                                                      */
+
+/* Bytes >= 0x80 pass through: the strings are UTF-8 (checked on load). */
+static void
+json_string(struct buf *b, const char *s)
+{
+	const unsigned char *p;
+
+	buf_putn(b, "\"", 1);
+	for (p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			buf_putn(b, "\\", 1);
+			buf_putn(b, (const char *)p, 1);
+		} else if (*p < 0x20) {
+			buf_printf(b, "\\u%04x", *p);
+		} else {
+			buf_putn(b, (const char *)p, 1);
+		}
+	}
+	buf_putn(b, "\"", 1);
+}
+
+static void
+json_strlist(struct buf *b, const struct gb_strlist *l)
+{
+	size_t i;
+
+	buf_putn(b, "[", 1);
+	for (i = 0; i < l->n; i++) {
+		if (i > 0)
+			buf_putn(b, ",", 1);
+		json_string(b, l->v[i]);
+	}
+	buf_putn(b, "]", 1);
+}
+
+char *
+cfg_rules_json(const struct gb_config *cfg)
+{
+	const struct gb_rules *r = &cfg->rules;
+	struct buf b = { NULL, 0, 0, false };
+
+	buf_puts(&b, "{\"timezone\":");
+	json_string(&b, cfg->timezone);
+	buf_printf(&b, ",\"min_age\":%d", r->min_age);
+	buf_printf(&b, ",\"max_age\":%d", r->max_age);
+	buf_printf(&b, ",\"household_cap\":%d", r->household_cap);
+	buf_puts(&b, ",\"exclude_aid_recipients\":");
+	buf_puts(&b, r->exclude_aid_recipients ? "true" : "false");
+	buf_puts(&b, ",\"excluded_occupations\":");
+	json_strlist(&b, &r->excluded_occupations);
+	buf_puts(&b, ",\"priority_regions\":");
+	json_strlist(&b, &r->priority_regions);
+	buf_puts(&b, ",\"provinces\":");
+	json_strlist(&b, &r->provinces);
+	buf_printf(&b, ",\"saldo\":%lld", cfg->saldo);
+	buf_puts(&b, ",\"sms_lolos\":");
+	json_string(&b, cfg->sms_lolos);
+	buf_puts(&b, ",\"sms_tidak_lolos\":");
+	json_string(&b, cfg->sms_tidak_lolos);
+	buf_printf(&b, ",\"sms_window_days\":%d}", cfg->sms_window_days);
+	return buf_finish(&b);
+}
+
+/* ------------------------------------------------------------------ */
+/* cfg_mask_conninfo                                                   */
+
+static size_t
+uri_prefix_len(const char *s)
+{
+	if (strncasecmp(s, "postgresql://", 13) == 0)
+		return 13;
+	if (strncasecmp(s, "postgres://", 11) == 0)
+		return 11;
+	return 0;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Is the percent-encoded s[0..n) "password", in any case? */
+static bool
+uri_key_is_password(const char *s, size_t n)
+{
+	const char *want = "password";
+	size_t i = 0, w = 0;
+	int c;
+
+	while (i < n) {
+		c = (unsigned char)s[i++];
+		if (c == '%' && n - i >= 2 && hexval(s[i]) >= 0 &&
+		    hexval(s[i + 1]) >= 0) {
+			c = hexval(s[i]) * 16 + hexval(s[i + 1]);
+			i += 2;
+		}
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (want[w] == '\0' || c != want[w])
+			return false;
+		w++;
+	}
+	return want[w] == '\0';
+}
+
+/*
+ * As libpq reads a URI: the user information ends at the first '@' before
+ * a '/', the password follows its first ':'; query parameters are
+ * separated by '&'.
+ */
+static void
+mask_uri(struct buf *b, const char *s)
+{
+	size_t pre = uri_prefix_len(s);
+	const char *p = s + pre, *q, *colon, *amp, *eq;
+
+	buf_putn(b, s, pre);
+	for (q = p; *q && *q != '@' && *q != '/'; q++)
+		;
+	if (*q == '@' && (colon = memchr(p, ':', (size_t)(q - p))) != NULL) {
+		buf_putn(b, p, (size_t)(colon + 1 - p));
+		buf_puts(b, MASK);
+		p = q;
+	}
+	q = strchr(p, '?');
+	if (q == NULL) {
+		buf_puts(b, p);
+		return;
+	}
+	buf_putn(b, p, (size_t)(q + 1 - p));
+	for (p = q + 1; *p; p = amp + (*amp ? 1 : 0)) {
+		amp = strchr(p, '&');
+		if (amp == NULL)
+			amp = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(amp - p));
+		if (eq && uri_key_is_password(p, (size_t)(eq - p))) {
+			buf_putn(b, p, (size_t)(eq + 1 - p));
+			buf_puts(b, MASK);
+		} else {
+			buf_putn(b, p, (size_t)(amp - p));
+		}
+		if (*amp)
+			buf_putn(b, "&", 1);
+	}
+}
+
+static bool
+is_space(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/*
+ * One value of a key=value conninfo at *pp, as libpq reads it: quoted
+ * with '...' or up to white space, a backslash escaping the next
+ * character.  Stores the unescaped value in *val (NULL when out of
+ * memory) and moves *pp past it.
+ */
+static void
+kv_value(const char **pp, char **val, bool *quoted)
+{
+	const char *p = *pp;
+	char *v = malloc(strlen(p) + 1), *o = v;
+
+	*quoted = *p == '\'';
+	if (*quoted)
+		p++;
+	while (*p) {
+		if (*quoted ? *p == '\'' : is_space(*p))
+			break;
+		if (*p == '\\' && p[1])
+			p++;
+		if (o)
+			*o++ = *p;
+		p++;
+	}
+	if (*quoted && *p == '\'')
+		p++;
+	if (o)
+		*o = '\0';
+	*val = v;
+	*pp = p;
+}
+
+static void
+put_quoted(struct buf *b, const char *s)
+{
+	buf_putn(b, "'", 1);
+	for (; *s; s++) {
+		if (*s == '\'' || *s == '\\')
+			buf_putn(b, "\\", 1);
+		buf_putn(b, s, 1);
+	}
+	buf_putn(b, "'", 1);
+}
+
+static bool
+needs_quotes(const char *s)
+{
+	if (*s == '\0')
+		return true;
+	for (; *s; s++)
+		if (is_space(*s) || *s == '\'' || *s == '\\')
+			return true;
+	return false;
+}
+
+/*
+ * A dbname may itself be a connection string or URI (libpq expands it
+ * when it holds '=' or starts like a URI), so its password is masked too.
+ */
+static void
+put_dbname(struct buf *b, const char *raw, size_t rawlen, const char *val,
+    bool quoted)
+{
+	char *masked;
+
+	if (strchr(val, '=') == NULL && uri_prefix_len(val) == 0) {
+		buf_putn(b, raw, rawlen);
+		return;
+	}
+	masked = cfg_mask_conninfo(val);
+	if (masked == NULL)
+		b->oom = true;
+	else if (strcmp(masked, val) == 0)
+		buf_putn(b, raw, rawlen);
+	else if (quoted || needs_quotes(masked))
+		put_quoted(b, masked);
+	else
+		buf_puts(b, masked);
+	free(masked);
+}
+
+static void
+mask_keyvalue(struct buf *b, const char *s)
+{
+	const char *p = s, *key, *start;
+	size_t keylen;
+	char *val;
+	bool quoted;
+
+	while (*p) {
+		for (start = p; is_space(*p); p++)
+			;
+		buf_putn(b, start, (size_t)(p - start));
+		for (key = p; *p && !is_space(*p) && *p != '='; p++)
+			;
+		keylen = (size_t)(p - key);
+		buf_putn(b, key, keylen);
+		for (start = p; is_space(*p); p++)
+			;
+		if (*p != '=') {
+			/* Malformed (libpq refuses it): copy and go on. */
+			buf_putn(b, start, (size_t)(p - start));
+			continue;
+		}
+		for (p++; is_space(*p); p++)
+			;
+		buf_putn(b, start, (size_t)(p - start));
+		start = p;
+		kv_value(&p, &val, &quoted);
+		if (val == NULL)
+			b->oom = true;
+		else if (keylen == 8 && strncasecmp(key, "password", 8) == 0)
+			buf_puts(b, MASK);
+		else if (keylen == 6 && strncasecmp(key, "dbname", 6) == 0)
+			put_dbname(b, start, (size_t)(p - start), val, quoted);
+		else
+			buf_putn(b, start, (size_t)(p - start));
+		free(val);
+	}
+}
+
+char *
+cfg_mask_conninfo(const char *conninfo)
+{
+	struct buf b = { NULL, 0, 0, false };
+
+	if (conninfo == NULL)
+		conninfo = "";
+	if (uri_prefix_len(conninfo))
+		mask_uri(&b, conninfo);
+	else
+		mask_keyvalue(&b, conninfo);
+	return buf_finish(&b);
+}
