@@ -526,7 +526,6 @@ main(int argc, char **argv)
 	int c, rc, consumed = 0, level = LOG_INFO;
 
 	memset(&ctx, 0, sizeof(ctx));
-	cfg_defaults(&ctx.cfg);
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+c:qvhV", global_options, NULL)) != -1) {
