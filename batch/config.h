@@ -9,10 +9,10 @@
  *   database.connect_timeout  int 1..3600 seconds       (10)
  *   database.application_name string                    ("gelombang")
  *   sms.lolos, sms.tidak_lolos strings; placeholders {nama} {gelombang}
- *                               {kartu} {saldo}; others are refused
+ *                               {kartu} {saldo} {hari}; others are refused
  *   sms.window_days            int 1..365, the days to buy the first
  *                               training, placeholder {hari}       (30)
- *   jobs.statement_timeout     int seconds, 0 = none   (0)
+ *   jobs.statement_timeout     int seconds 0..86400, 0 = none   (0)
  *   jobs.progress              bool, progress lines on a terminal (true)
  */
 #ifndef GELOMBANG_CONFIG_H
