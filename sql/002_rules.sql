@@ -200,6 +200,14 @@ begin
 		'registration_' || p_wave, p_wave);
 	execute format('create table gelombang.%I partition of gelombang.outcome for values in (%s)',
 		'outcome_' || p_wave, p_wave);
+	-- The parent's TRUNCATE trigger does not fire for TRUNCATE of a
+	-- partition itself; each partition gets its own.
+	execute format('create trigger %I before truncate on gelombang.%I
+		for each statement execute function gelombang.refuse_truncate()',
+		'registration_' || p_wave || '_no_truncate', 'registration_' || p_wave);
+	execute format('create trigger %I before truncate on gelombang.%I
+		for each statement execute function gelombang.refuse_truncate()',
+		'outcome_' || p_wave || '_no_truncate', 'outcome_' || p_wave);
 	return c;
 end $$;
 
