@@ -62,12 +62,19 @@ import_open(struct import_state *st, const char *path)
 static int
 import_set_aside(struct import_state *st, const struct csv_record *rec, const char *error)
 {
-	size_t i;
+	size_t i, quotes = 0;
 
 	if (fprintf(st->rawrej, "%lld\t\\\\x", rec->line) < 0)
 		return -1;
-	for (i = 0; i < rec->len; i++)
+	for (i = 0; i < rec->len; i++) {
 		fprintf(st->rawrej, "%02x", (unsigned char) rec->text[i]);
+		quotes += rec->text[i] == '"';
+	}
+	/* a record that ends inside quotes (unterminated, or cut at the size
+	 * limit) gets its quote closed, or line and error would become part
+	 * of its last field in the reject file */
+	if (quotes % 2)
+		fputs("22", st->rawrej);
 	fprintf(st->rawrej, "\t%s\n", error);
 	st->raw_rejected++;
 	return ferror(st->rawrej) ? -1 : 0;
