@@ -356,8 +356,10 @@ end $$;
 -- Views ----------------------------------------------------------------------
 
 -- SPEC §8.  No result before the announcement.  A session of the dashboard
--- role sees only the NIK it bound with gelombang.bind_nik().
-create view gelombang.dashboard as
+-- role sees only the NIK it bound with gelombang.bind_nik().  A security
+-- barrier, so that a condition of the caller's (a function of its own that
+-- records its arguments) never runs on rows this view's condition removes.
+create view gelombang.dashboard with (security_barrier) as
 select r.nik::text as nik, r.wave, st.status, gelombang.status_label(st.status) as label,
 	case when st.status = 'LOLOS' then p.card_number::text end as card_number,
 	case when st.status = 'LOLOS' then p.saldo end as saldo
