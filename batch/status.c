@@ -20,9 +20,15 @@ cmd_status(struct gb_ctx *ctx)
 		snprintf(w, sizeof(w), "%d", ctx->opt.wave);
 		params[0] = w;
 	}
+	/* from the waves: an announced wave without entries has no outcome
+	 * to count, and must still be listed */
 	res = db_query(ctx->conn, "count the entries",
-		       "select wave, state, status, gelombang.status_label(status), entries"
-		       " from gelombang.status_counts($1::int)",
+		       "select w.wave, w.state, coalesce(s.status, '-'),"
+		       " coalesce(gelombang.status_label(s.status), '-'), coalesce(s.entries, 0)"
+		       " from gelombang.wave w"
+		       " left join gelombang.status_counts($1::int) s on s.wave = w.wave"
+		       " where $1::int is null or w.wave = $1::int"
+		       " order by w.wave, s.status",
 		       1, params);
 	if (!res)
 		return db_failure_exit();
