@@ -97,7 +97,7 @@ end $$;
 do $$
 declare t text;
 begin
-	foreach t in array array['wave', 'registration', 'outcome', 'participant',
+	foreach t in array array['wave', 'wave_quota', 'registration', 'outcome', 'participant',
 		'job_run', 'job_run_end', 'outbox_export', 'frozen_prior', 'frozen_kk_prior']
 	loop
 		execute format('create trigger %I before truncate on gelombang.%I

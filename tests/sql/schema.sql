@@ -4,7 +4,7 @@
 -- so what is tested is the constraint or trigger, not a missing grant;
 -- the last section checks the grants of the batch and auditor roles.
 BEGIN;
-select plan(89);
+select plan(90);
 
 create function pg_temp.reg(p_wave int, p_nik text) returns void
 language sql as $$
@@ -136,6 +136,8 @@ select throws_ok($$update gelombang.wave_quota set quota = 7 where wave = 1$$, '
 	'no quota changed once the wave is DITUTUP');
 select throws_ok($$delete from gelombang.wave_quota where wave = 1$$, '55000', null,
 	'no quota removed once the wave is DITUTUP');
+select throws_ok($$truncate gelombang.wave_quota$$, '42501', null,
+	'no quota removed by TRUNCATE either (quota set deletes a wave''s rows)');
 
 -- state: forward, one step at a time -------------------------------------------
 
