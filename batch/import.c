@@ -75,7 +75,14 @@ import_set_aside(struct import_state *st, const struct csv_record *rec, const ch
 	 * of its last field in the reject file */
 	if (quotes % 2)
 		fputs("22", st->rawrej);
-	fprintf(st->rawrej, "\t%s\n", error);
+	/* COPY text format: a backslash in the message must be doubled */
+	fputc('\t', st->rawrej);
+	for (; *error; error++) {
+		if (*error == '\\')
+			fputc('\\', st->rawrej);
+		fputc(*error, st->rawrej);
+	}
+	fputc('\n', st->rawrej);
 	st->raw_rejected++;
 	return ferror(st->rawrej) ? -1 : 0;
 }
