@@ -144,8 +144,7 @@ csvf_utf8_valid(const char *str, size_t len)
 int
 csvf_next(struct csv_frame *cf, struct csv_record *rec)
 {
-	bool in_quote = false, any = false, nul = false, marker = false;
-	bool line_start = true;
+	bool in_quote = false, any = false, nul = false;
 	int fields = 1, r;
 
 	cf->rec_len = 0;
@@ -184,7 +183,6 @@ csvf_next(struct csv_frame *cf, struct csv_record *rec)
 			}
 			if (csvf_append(cf, c) < 0)
 				return -1;
-			line_start = true;
 			continue;
 		}
 		if (c == '"')
@@ -193,10 +191,9 @@ csvf_next(struct csv_frame *cf, struct csv_record *rec)
 			fields++;
 		else if (c == '\0')
 			nul = true;
-		/* COPY's CSV mode ends the data at a line holding only \. */
-		if (line_start && c == '\\' && cf->pos < cf->end && cf->buf[cf->pos] == '.')
-			marker = true;
-		line_start = false;
+		/* No check for COPY's end-of-data marker "\.": import sends each
+		 * record behind its line number, so none starts a line with it,
+		 * and inside quotes COPY's CSV mode reads it as data. */
 		if (csvf_append(cf, c) < 0)
 			return -1;
 	}
@@ -218,7 +215,5 @@ record:
 		rec->problem = "encoding: the record contains a NUL byte";
 	else if (!csvf_utf8_valid(cf->rec, cf->rec_len))
 		rec->problem = "encoding: the record is not valid UTF-8";
-	else if (marker)
-		rec->problem = "record: a line starts with \\. (COPY's end-of-data marker)";
 	return 1;
 }

@@ -6,7 +6,7 @@
  * break outside double quotes; every quote toggles), so that each record
  * can be sent to COPY with its line number in front, and a record COPY
  * would choke on — wrong field count, invalid UTF-8, a NUL byte, an
- * unterminated quote, an end-of-data marker — can be set aside with its
+ * unterminated quote — can be set aside with its
  * line number instead of failing the whole load.
  *
  * Memory: one buffer for the file (64 KiB) and one for the longest record
