@@ -254,6 +254,39 @@ same "... stores the last row, which has no line break" "2022-02-18 03:00:00|320
 		where nik = '3201011506950202'")"
 check "--rejects PATH is where the reject file goes" test ! -e "$W/crlf.csv.rejects.csv"
 
+# --- a line starting with \. (COPY's end-of-data marker) ------------------------
+# inside a quoted field it is data (a name may hold any text): stored like
+# any other, wherever it falls; here the backslash is the last byte of the
+# first 64 KiB that import reads, then a second one well inside the file
+python3 - "$W/marker.csv" <<'PY'
+import sys
+HEADER = b"nik,kk,name,birth_date,sex,occupation,in_school,receives_aid,region_code,phone,joined_at\n"
+def row(i, name=b"Budi"):
+    return (b"320101150695%04d,3201010000000001,%s,1995-06-15,L,PETANI,false,false,,,"
+            b"2022-02-18T10:00:00+07:00\n" % (i, name))
+def marker(i):
+    return b'320101150695%04d,3201010000000001,"x\n' % i, \
+        b'\\.\ny",1995-06-15,L,PETANI,false,false,,,2022-02-18T10:00:00+07:00\n'
+out, i = HEADER, 5001
+while 65535 - len(out) > 300:
+    out += row(i); i += 1
+pre, post = marker(i + 1)
+need = 65535 - len(out) - len(pre)
+out += row(i, b"P" * (need - len(row(i, b"")))); i += 2
+assert len(out) + len(pre) == 65535
+out += pre + post
+for k in range(3):
+    out += row(i); i += 1
+pre, post = marker(i)
+out += pre + post + row(i + 1)
+open(sys.argv[1], "wb").write(out)
+PY
+lines=$(wc -l <"$W/marker.csv")
+run 0 "quoted lines starting with \\. are data" g import --wave 5 "$W/marker.csv"
+same "... every record is stored" "$((lines - 1 - 2 * 2)) accepted, 0 rejected" "$(cat "$W/out")"
+same "... with the name as written" 'x|\.|y
+x|\.|y' "$(sql "select replace(name, E'\n', '|') from gelombang.registration where name like 'x%'")"
+
 # --- the header -------------------------------------------------------------
 good_row='3201011506950301,3201010000000301,Kepala,1995-06-15,L,PETANI,false,false,,,2022-02-18T10:00:00+07:00'
 before=$(sql 'select count(*) from gelombang.registration')
