@@ -18,17 +18,23 @@ static bool quiet;
 
 static PGcancel *volatile cancel_handle;
 static volatile sig_atomic_t interrupted;
+static bool after_interrupt_ok;
 
 /* Only set a flag and ask the server to cancel: PQcancel is documented as
- * safe to call from a signal handler.  The job notices the failed query and
- * leaves through its normal path. */
+ * safe to call from a signal handler.  The job notices the failed query, or
+ * db_query refuses the next one, and leaves through its normal path.  A
+ * second signal is not waited for: it ends the program at once. */
 static void
 db_on_signal(int sig)
 {
 	char errbuf[256];
 	PGcancel *c = cancel_handle;
 
-	(void) sig;
+	if (interrupted) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	interrupted = 1;
 	if (c)
 		(void) PQcancel(c, errbuf, sizeof(errbuf));
@@ -44,6 +50,12 @@ void
 db_set_quiet(bool q)
 {
 	quiet = q;
+}
+
+void
+db_allow_after_interrupt(bool on)
+{
+	after_interrupt_ok = on;
 }
 
 static void
@@ -142,6 +154,15 @@ db_query(PGconn *conn, const char *what, const char *sql, int n,
 	ExecStatusType st;
 
 	log_debug("%s", what);
+	if (interrupted && !after_interrupt_ok) {
+		/* the signal came between two queries: start nothing new */
+		snprintf(last_sqlstate, sizeof(last_sqlstate), "57014");
+		last_constraint[0] = '\0';
+		snprintf(last_message, sizeof(last_message), "interrupted by a signal");
+		last_exit = EXIT_REFUSED;
+		db_report(conn, NULL, what);
+		return NULL;
+	}
 	res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
 	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)

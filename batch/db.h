@@ -7,7 +7,8 @@
  * an exit code by SQLSTATE class, never by message text:
  *   08xxx, 57P01–57P03, a lost connection   -> 69 (database unavailable)
  *   55P03 lock_not_available                -> 75
- *   57014 query_canceled (Ctrl-C, SIGTERM)  -> 1, and db_interrupted()
+ *   57014 query_canceled (Ctrl-C, SIGTERM)  -> 1, and db_interrupted();
+ *         after such a signal no new query starts (db_allow_after_interrupt)
  *   anything else                           -> 70
  * Returned PGresults belong to the caller (PQclear).
  */
@@ -54,5 +55,9 @@ const char *db_failure_message(void);
 bool db_interrupted(void);
 /* quiet failure reporting (the caller explains it better itself) */
 void db_set_quiet(bool quiet);
+/* Once interrupted, db_query refuses every new query (exit 1, SQLSTATE
+ * 57014) so that a job stops between two steps too; the bookkeeping that
+ * records the interruption turns that off around its own queries. */
+void db_allow_after_interrupt(bool on);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "csvframe.h"
 #include "db.h"
+#include "fault.h"
 #include "gelombang.h"
 #include "jobrun.h"
 #include "log.h"
@@ -108,7 +109,8 @@ import_send(struct import_state *st, const struct csv_record *rec)
 	st->sendbuf[need - 1] = '\n';
 	if (PQputCopyData(conn, st->sendbuf, (int) need) != 1)
 		return -1;
-	st->staged++;
+	if (st->staged++ % 10000 == 0)
+		fault_point("job:import:record-sent");
 	return 0;
 }
 
@@ -352,10 +354,12 @@ cmd_import(struct gb_ctx *ctx)
 		rc = jr_fail(ctx, &run, rc ? rc : db_failure_exit(), rc ? "refused: the wave is not open" : NULL);
 		goto cleanup;
 	}
+	fault_point("job:import:wave-checked");
 	if ((rc = import_check_header(&st, cf)) != 0) {
 		rc = jr_fail(ctx, &run, rc, "refused: wrong header");
 		goto cleanup;
 	}
+	fault_point("job:import:header");
 	if (db_command(ctx->conn, "prepare the import",
 		       "create temporary table import_stage (line bigint not null, nik text collate \"C\","
 		       " kk text, name text, birth_date text, sex text, occupation text, in_school text,"
@@ -368,10 +372,17 @@ cmd_import(struct gb_ctx *ctx)
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
 		goto cleanup;
 	}
-	if ((rc = import_stream(&st, cf)) != 0 || (rc = import_load_set_aside(&st)) != 0) {
+	fault_point("job:import:staging");
+	rc = import_stream(&st, cf);
+	if (rc == 0) {
+		fault_point("job:import:copy-end");
+		rc = import_load_set_aside(&st);
+	}
+	if (rc != 0) {
 		rc = jr_fail(ctx, &run, rc, db_interrupted() ? "interrupted" : "could not load the file");
 		goto cleanup;
 	}
+	fault_point("job:import:set-aside");
 	snprintf(staged, sizeof(staged), "%lld", st.staged);
 	params[0] = w;
 	params[1] = run.id;
@@ -384,20 +395,30 @@ cmd_import(struct gb_ctx *ctx)
 	}
 	accepted = atoll(PQgetvalue(res, 0, 0));
 	rejected = atoll(PQgetvalue(res, 0, 1)); /* set-aside records included */
+	fault_point("job:import:rows-stored");
 	if (rejected > 0 && (rc = import_write_rejects(&st, tmppath)) != 0) {
 		rc = jr_fail(ctx, &run, rc, "could not write the reject file");
 		goto cleanup;
 	}
+	fault_point("job:import:rejects-written");
 	snprintf(msg, sizeof(msg), "%lld accepted, %lld rejected", accepted, rejected);
-	if (jr_end(ctx, &run, "SUCCEEDED", accepted, msg) != 0 || db_commit(ctx->conn) != 0) {
+	rc = jr_end(ctx, &run, "SUCCEEDED", accepted, msg);
+	if (rc == 0) {
+		fault_point("job:import:end-row");
+		rc = db_commit(ctx->conn);
+	}
+	if (rc != 0) {
 		if (rejected > 0)
 			unlink(tmppath);
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
 		goto cleanup;
 	}
+	fault_point("job:import:committed");
 	jr_release(ctx, &run);
+	fault_point("job:import:released");
 	if (rejected > 0 && rename(tmppath, rejpath) != 0)
 		log_error("could not move the reject file into place at %s: %s", rejpath, strerror(errno));
+	fault_point("job:import:renamed");
 	printf("%s\n", msg);
 	if (rejected > 0) {
 		log_info("rejected rows, with their line and what is wrong, are in %s", rejpath);

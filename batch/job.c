@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "fault.h"
 #include "log.h"
 
 static void
@@ -34,6 +35,8 @@ static int
 job_stop(struct gb_ctx *ctx, struct job_run *run, const char *outcome, int rc,
 	 const char *msg)
 {
+	if (db_interrupted())
+		return jr_fail(ctx, run, EXIT_REFUSED, "interrupted");
 	db_rollback(ctx->conn);
 	if (jr_end(ctx, run, outcome, 0, msg) != 0)
 		rc = db_failure_exit();
@@ -86,6 +89,7 @@ job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_r
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
 		goto cleanup;
 	}
+	fault_job_point(def->name, "state-read");
 	if (PQntuples(res) == 0) {
 		log_error("could not %s wave %s: the wave does not exist", def->name, w);
 		rc = job_stop(ctx, &run, "REFUSED", EXIT_REFUSED, "the wave does not exist");
@@ -129,16 +133,25 @@ job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_r
 		goto cleanup;
 	}
 	msg[0] = '\0';
+	fault_job_point(def->name, "before-work");
 	rc = def->work(ctx, &run, w, &rows, msg, sizeof(msg));
 	if (rc != 0) {
 		rc = jr_fail(ctx, &run, rc, msg[0] ? msg : NULL);
 		goto cleanup;
 	}
-	if (jr_end(ctx, &run, "SUCCEEDED", rows, msg) != 0 || db_commit(ctx->conn) != 0) {
+	fault_job_point(def->name, "after-work");
+	if (jr_end(ctx, &run, "SUCCEEDED", rows, msg) != 0) {
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
 		goto cleanup;
 	}
+	fault_job_point(def->name, "end-row");
+	if (db_commit(ctx->conn) != 0) {
+		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
+		goto cleanup;
+	}
+	fault_job_point(def->name, "committed");
 	jr_release(ctx, &run);
+	fault_job_point(def->name, "released");
 	*advanced = true;
 	job_say(from_run_due, "%s", msg);
 	rc = EXIT_DONE;
@@ -162,6 +175,7 @@ close_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long *ro
 		       "select gelombang.close_wave($1::int, coalesce($2::timestamptz, now()))",
 		       2, params) != 0)
 		return db_failure_exit();
+	fault_job_point("close", "wave-closed");
 	res = db_query(ctx->conn, "read the closed wave",
 		       "select null,"
 		       " (select seed from gelombang.wave where wave = $1::int),"
@@ -201,7 +215,8 @@ process_check(struct gb_ctx *ctx, const char *w, char *msg, size_t len)
 			  PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
 		log_hint("Its participants must be final first: select wave %s.", PQgetvalue(res, 0, 0));
 		rc = EXIT_REFUSED;
-	}
+	} else
+		fault_job_point("process", "checked");
 	PQclear(res);
 	return rc;
 }
@@ -222,6 +237,7 @@ process_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long *
 		       4, params);
 	if (!res)
 		return db_failure_exit();
+	fault_job_point("process", "frozen");
 	*rows = atoll(PQgetvalue(res, 0, 0));
 	snprintf(msg, len,
 		 "wave %s processed: %lld entries marked SEDANG_DIPROSES; frozen: the rules"
@@ -247,9 +263,12 @@ select_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long *r
 		       "update gelombang.wave set selection_started_at ="
 		       " coalesce(selection_started_at, coalesce($2::timestamptz, now()))"
 		       " where wave = $1::int",
-		       2, params) != 0 ||
-	    db_commit(ctx->conn) != 0 || db_begin(ctx->conn) != 0)
+		       2, params) != 0)
 		return db_failure_exit();
+	fault_job_point("select", "selection-marked");
+	if (db_commit(ctx->conn) != 0 || db_begin(ctx->conn) != 0)
+		return db_failure_exit();
+	fault_job_point("select", "selection-started");
 	if (progress_active())
 		log_info("selecting wave %s ...", w);
 	res = db_query(ctx->conn, "select the wave",
@@ -258,6 +277,7 @@ select_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long *r
 		return db_failure_exit();
 	*rows = atoll(PQgetvalue(res, 0, 0));
 	PQclear(res);
+	fault_job_point("select", "stored");
 	res = db_query(ctx->conn, "finish the selection",
 		       "update gelombang.wave set state = 'DISELEKSI',"
 		       " selected_at = coalesce($2::timestamptz, now()) where wave = $1::int"
@@ -265,6 +285,7 @@ select_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long *r
 		       2, params);
 	if (!res)
 		return db_failure_exit();
+	fault_job_point("select", "state-set");
 	snprintf(msg, len, "wave %s selected: %lld entries, %s LOLOS, %lld TIDAK_LOLOS (embargoed until announce)",
 		 w, *rows, PQgetvalue(res, 0, 0), *rows - atoll(PQgetvalue(res, 0, 0)));
 	PQclear(res);
@@ -300,6 +321,7 @@ announce_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long 
 		       5, params);
 	if (!res)
 		return db_failure_exit();
+	fault_job_point("announce", "announced");
 	snprintf(msg, len, "wave %s announced: %s LOLOS, %lld TIDAK_LOLOS; %s SMS queued",
 		 w, PQgetvalue(res, 0, 0), *rows - atoll(PQgetvalue(res, 0, 0)), PQgetvalue(res, 0, 1));
 	PQclear(res);

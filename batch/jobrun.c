@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "fault.h"
 #include "log.h"
 
 /* 'gelb': the first key of every advisory lock this program takes */
@@ -122,10 +123,14 @@ jr_begin(struct gb_ctx *ctx, struct job_run *run, const char *job, int wave, boo
 	}
 	if (rc != 0)
 		return rc;
+	fault_job_point(job, "locked");
 	jr_mark_dead(ctx, wave);
+	fault_job_point(job, "dead-marked");
 	rc = jr_insert_start(ctx, run);
 	if (rc != 0)
 		jr_unlock(ctx, wave);
+	else
+		fault_job_point(job, "started");
 	return rc;
 }
 
@@ -171,7 +176,9 @@ jr_fail(struct gb_ctx *ctx, struct job_run *run, int exit_code, const char *mess
 	snprintf(msg, sizeof(msg), "%s", message ? message : db_failure_message());
 	if (ctx->conn && PQstatus(ctx->conn) == CONNECTION_OK) {
 		db_set_quiet(true);
+		db_allow_after_interrupt(true);
 		(void) jr_end(ctx, run, outcome, 0, msg);
+		db_allow_after_interrupt(false);
 		db_set_quiet(false);
 	}
 	jr_release(ctx, run);
