@@ -302,6 +302,8 @@ nik,kk,name,birth_date,sex,occupation,in_school,receives_aid,region_code,phone,j
 NIK,KK,NAME,BIRTH_DATE,SEX,OCCUPATION,IN_SCHOOL,RECEIVES_AID,REGION_CODE,PHONE,JOINED_AT
 nik, kk,name,birth_date,sex,occupation,in_school,receives_aid,region_code,phone,joined_at
 $good_row
+"nik,kk","name",birth_date,sex,occupation,in_school,receives_aid,region_code,phone,joined_at
+"nik"x,kk,name,birth_date,sex,occupation,in_school,receives_aid,region_code,phone,joined_at
 EOF
 printf '%s\n' "$good_row" >"$W/noheader.csv"
 expect_exit 65 "a file without header (data on line 1): exit 65" g import --wave 5 "$W/noheader.csv"
@@ -309,6 +311,15 @@ expect_exit 65 "a file without header (data on line 1): exit 65" g import --wave
 expect_exit 65 "an empty file: exit 65" g import --wave 5 "$W/empty.csv"
 same "a wrong header stores nothing" "$before" "$(sql 'select count(*) from gelombang.registration')"
 check "... and writes no reject file" test ! -e "$W/header1.csv.rejects.csv"
+# RFC 4180 allows the names in quotes (R's write.csv, pandas QUOTE_ALL)
+quoted=$(printf '%s' "$HEADER" | sed 's/[a-z_]*/"&"/g')
+n=0
+for header in "$quoted" "${HEADER/name,/\"name\",}"; do
+	n=$((n + 1))
+	printf '%s\n%s\n' "$header" "${good_row/0301,/040$n,}" >"$W/quoted$n.csv"
+	expect_exit 0 "the header in quotes: $header" g import --wave 5 "$W/quoted$n.csv"
+	same "... stores the row" 1 "$(sql "select count(*) from gelombang.registration where nik = '320101150695040$n'")"
+done
 printf '%s\n' "$HEADER" >"$W/onlyheader.csv"
 run 0 "a file with only the header: exit 0" g import --wave 5 "$W/onlyheader.csv"
 same "... 0 accepted, 0 rejected" "0 accepted, 0 rejected" "$(cat "$W/out")"
