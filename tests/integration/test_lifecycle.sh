@@ -80,6 +80,8 @@ sql "select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory'
 kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
 
+run 1 "results before select: exit 1" g results --wave 1
+same "... and no CSV on stdout" "" "$(cat "$W/out")"
 run 0 "run-due after closes_at: exit 0" g --now 2022-02-14T00:00:00+07:00 run-due
 same "... closed, processed and selected in one run" "DISELEKSI" "$(state 1)"
 same "... in that order" "close 1
@@ -95,6 +97,9 @@ same "dashboard after select: every entry DALAM_PROSES_SELEKSI, no card, no sald
 		and label = 'Dalam Proses Seleksi'), count(card_number), count(saldo)
 		from gelombang.dashboard where wave = 1")"
 
+run 0 "results after select, before the announcement: exit 0" g results --wave 1
+same "... the header and one row per registration" "nik,status,reason,lottery_key,card_number $((N + 1))" \
+	"$(head -1 "$W/out") $(wc -l <"$W/out")"
 n0=$(runs)
 run 0 "run-due before announce_at: exit 0" g --now 2022-02-16T23:58:59+07:00 run-due
 same "... the wave waits" "DISELEKSI" "$(state 1)"
