@@ -8,21 +8,27 @@
  * gelombang.outbox_export row per wave written (first and last NIK, the
  * count, the run), which moves that wave's cursor past them.
  *
- * Order of the transaction, and why:
- *   1. the start row of the run, committed on its own (history shows a
- *      run that dies);
- *   2. a transaction-level advisory lock that every export takes: a
- *      second export at the same time exits 75 at once instead of
- *      exporting the same messages; the lock goes with the transaction,
- *      so a killed export never leaves it behind;
- *   3. COPY the pending rows to stdout — READ COMMITTED, the statement
- *      after the lock, so it sees every export committed before;
- *   4. flush stdout; if writing failed, roll back: nothing is marked;
- *   5. append the cursor rows, the end row, commit.
+ * Order, and why:
+ *   1. the export lock, a session-level advisory lock that every export
+ *      takes and holds until its end row is committed: a second export at
+ *      the same time exits 75 at once instead of exporting the same
+ *      messages (recorded BUSY);
+ *   2. under it, every export run without an end row is dead (a live one
+ *      would hold the lock): marked DEAD (gelombang.mark_dead_exports);
+ *   3. the start row of the run, committed on its own (a run that dies
+ *      later is still in the history);
+ *   4. COPY the pending rows to stdout — READ COMMITTED, so it sees every
+ *      export committed before;
+ *   5. flush stdout; if writing failed, roll back: nothing is marked;
+ *   6. append the cursor rows and the end row, commit, release the lock.
  * A message is marked exported only after it was written and flushed.  If
- * the process dies between 4 and 5, the messages were written but not
+ * the process dies between 5 and 6, the messages were written but not
  * marked, and the next export writes them again: delivery is at least
  * once, never lost.  A gateway that must not send twice keys on (wave, nik).
+ *
+ * Fault points (fault.h), "job:outbox:<moment>": locked, dead-marked,
+ * started, begun, first-row, copy-end, flushed, marked, end-row,
+ * committed, released.
  *
  * Memory: one summary per wave in the batch, whatever the batch's size.
  */
@@ -34,13 +40,14 @@
 
 #include "copyout.h"
 #include "db.h"
+#include "fault.h"
 #include "gelombang.h"
 #include "jobrun.h"
 #include "log.h"
 
-/* (class, key) of the export lock: the class is jobrun.c's, whose keys
- * are wave numbers (0 and 1..9999); -1 is no wave's */
-#define OUTBOX_LOCK "1734700130, -1"
+/* the key of the export lock in jr_lock()'s space, whose other keys are
+ * wave numbers (0 and 1..9999): -1 is no wave's */
+#define OUTBOX_LOCK_KEY (-1)
 
 struct outbox_wave {
 	int wave;
@@ -95,13 +102,15 @@ outbox_row(void *arg, const char *row, size_t len)
 	memcpy(w->last_nik, comma1 + 1, 16);
 	w->messages++;
 	b->total++;
+	if (b->total == 1)
+		fault_job_point("outbox", "first-row");
 	return 0;
 }
 
-/* The start row of the run, on its own.  Not jr_begin(): that takes a
- * wave's session lock, and an export belongs to no wave (with --wave it
- * must still exclude every other export); the export's own lock is the
- * transaction-level one above. */
+/* The start row of the run.  Not jr_begin(): that takes a wave's lock,
+ * and an export belongs to no wave (with --wave it must still exclude
+ * every other export, and not the wave's jobs); and it marks dead runs by
+ * their sessions, where the export lock tells for sure. */
 static int
 outbox_record_start(struct gb_ctx *ctx, struct job_run *run)
 {
@@ -153,15 +162,38 @@ outbox_stop(struct gb_ctx *ctx, struct job_run *run, const char *outcome, int rc
 	return rc;
 }
 
+/* Another export holds the lock: record a BUSY run, start and end in one
+ * transaction (no half-written BUSY run for the next export to mark). */
 static int
-outbox_take_lock(struct gb_ctx *ctx, bool *got)
+outbox_busy(struct gb_ctx *ctx)
 {
-	PGresult *res = db_query(ctx->conn, "take the outbox lock",
-				 "select pg_try_advisory_xact_lock(" OUTBOX_LOCK ")", 0, NULL);
+	struct job_run run;
+
+	log_error("could not export the outbox: another export is running");
+	log_hint("Try again later; \"gelombang history --failed\" shows the runs.");
+	db_set_quiet(true);
+	if (db_begin(ctx->conn) == 0 && outbox_record_start(ctx, &run) == 0 &&
+	    jr_end(ctx, &run, "BUSY", 0, "another export holds the outbox lock") == 0)
+		(void) db_commit(ctx->conn);
+	db_rollback(ctx->conn);
+	db_set_quiet(false);
+	return EXIT_BUSY;
+}
+
+static int
+outbox_mark_dead(struct gb_ctx *ctx)
+{
+	PGresult *res = db_query(ctx->conn, "look for dead exports",
+				 "select gelombang.mark_dead_exports()", 0, NULL);
+	long long n;
 
 	if (!res)
 		return db_failure_exit();
-	*got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	n = atoll(PQgetvalue(res, 0, 0));
+	if (n > 0)
+		log_warning("%lld earlier export%s found dead and marked so in the history;"
+			    " what it wrote was not marked exported and is exported again",
+			    n, n == 1 ? "" : "s");
 	PQclear(res);
 	return 0;
 }
@@ -208,29 +240,16 @@ outbox_summary(const struct outbox_batch *b, char *msg, size_t len)
 					  b->v[i].first_nik, b->v[i].last_nik);
 }
 
-int
-cmd_outbox_export(struct gb_ctx *ctx)
+/* 4–6: under the lock, with the start row written */
+static int
+outbox_export(struct gb_ctx *ctx, struct job_run *run, struct outbox_batch *batch)
 {
-	struct job_run run;
-	struct outbox_batch batch = {0};
 	char sql[512], limit[24], wave[16], msg[1024];
-	bool got = false;
 	int rc;
 
-	/* a gateway that closes the pipe early: fail the write, roll back,
-	 * record it — rather than die with the messages half-written */
-	signal(SIGPIPE, SIG_IGN);
-	rc = outbox_record_start(ctx, &run);
-	if (rc != 0)
-		return rc;
-	if (db_begin(ctx->conn) != 0 || (rc = outbox_take_lock(ctx, &got)) != 0)
-		return outbox_stop(ctx, &run, "FAILED", rc ? rc : db_failure_exit(), NULL);
-	if (!got) {
-		log_error("could not export the outbox: another export is running");
-		log_hint("Try again later; \"gelombang history --failed\" shows the runs.");
-		return outbox_stop(ctx, &run, "BUSY", EXIT_BUSY, "another export holds the outbox lock");
-	}
-
+	if (db_begin(ctx->conn) != 0)
+		return outbox_stop(ctx, run, "FAILED", db_failure_exit(), NULL);
+	fault_job_point("outbox", "begun");
 	/* COPY takes no parameters: both are parsed integers (or null) */
 	snprintf(wave, sizeof(wave), ctx->opt.wave ? "%d" : "null", ctx->opt.wave);
 	snprintf(limit, sizeof(limit), ctx->opt.limit ? "%lld" : "null", ctx->opt.limit);
@@ -241,34 +260,72 @@ cmd_outbox_export(struct gb_ctx *ctx)
 	if (fputs("wave,nik,phone,status,message\n", stdout) == EOF)
 		rc = EXIT_SOFTWARE;
 	else
-		rc = copy_out(ctx->conn, "read the pending messages", sql, outbox_row, &batch);
-	if (rc == 0 && fflush(stdout) != 0)
-		rc = EXIT_SOFTWARE;
-	if (rc == 0 && ferror(stdout))
+		rc = copy_out(ctx->conn, "read the pending messages", sql, outbox_row, batch);
+	if (rc == 0)
+		fault_job_point("outbox", "copy-end");
+	if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout)))
 		rc = EXIT_SOFTWARE;
 	if (rc != 0) {
-		if (batch.bad_row)
+		if (batch->bad_row)
 			snprintf(msg, sizeof(msg), "a pending message did not start with wave and NIK");
 		else
 			snprintf(msg, sizeof(msg), "could not write the messages to standard output;"
 				 " none marked exported");
 		if (rc == EXIT_SOFTWARE)
 			log_error("could not export the outbox: %s", msg);
-		rc = outbox_stop(ctx, &run, "FAILED", rc, rc == EXIT_SOFTWARE ? msg : NULL);
-		goto cleanup;
+		return outbox_stop(ctx, run, "FAILED", rc, rc == EXIT_SOFTWARE ? msg : NULL);
 	}
+	fault_job_point("outbox", "flushed");
 
-	outbox_summary(&batch, msg, sizeof(msg));
-	if ((rc = outbox_mark(ctx, &run, &batch)) != 0 ||
-	    jr_end(ctx, &run, batch.total ? "SUCCEEDED" : "NOTHING_TO_DO", batch.total, msg) != 0 ||
-	    db_commit(ctx->conn) != 0) {
-		log_error("could not mark the exported messages; they will be exported again");
-		rc = outbox_stop(ctx, &run, "FAILED", rc ? rc : db_failure_exit(), NULL);
-		goto cleanup;
+	outbox_summary(batch, msg, sizeof(msg));
+	if ((rc = outbox_mark(ctx, run, batch)) != 0)
+		goto failed;
+	fault_job_point("outbox", "marked");
+	if (jr_end(ctx, run, batch->total ? "SUCCEEDED" : "NOTHING_TO_DO", batch->total, msg) != 0) {
+		rc = db_failure_exit();
+		goto failed;
 	}
+	fault_job_point("outbox", "end-row");
+	if (db_commit(ctx->conn) != 0) {
+		rc = db_failure_exit();
+		goto failed;
+	}
+	fault_job_point("outbox", "committed");
 	log_info("%s", msg);
-	rc = EXIT_DONE;
-cleanup:
+	return EXIT_DONE;
+failed:
+	log_error("could not mark the exported messages; they will be exported again");
+	run->finished = false;
+	return outbox_stop(ctx, run, "FAILED", rc, NULL);
+}
+
+int
+cmd_outbox_export(struct gb_ctx *ctx)
+{
+	struct job_run run;
+	struct outbox_batch batch = {0};
+	int rc;
+
+	/* a gateway that closes the pipe early: fail the write, roll back,
+	 * record it — rather than die with the messages half-written */
+	signal(SIGPIPE, SIG_IGN);
+	rc = jr_lock(ctx, OUTBOX_LOCK_KEY);
+	if (rc == EXIT_BUSY)
+		return outbox_busy(ctx);
+	if (rc != 0)
+		return rc;
+	fault_job_point("outbox", "locked");
+	if ((rc = outbox_mark_dead(ctx)) != 0)
+		goto release;
+	fault_job_point("outbox", "dead-marked");
+	if ((rc = outbox_record_start(ctx, &run)) != 0)
+		goto release;
+	fault_job_point("outbox", "started");
+	rc = outbox_export(ctx, &run, &batch);
+release:
+	jr_unlock(ctx, OUTBOX_LOCK_KEY);
+	if (rc == EXIT_DONE)
+		fault_job_point("outbox", "released");
 	free(batch.v);
 	return rc;
 }

@@ -64,8 +64,10 @@ report_pvalue(char *out, size_t len, double p)
 		snprintf(out, len, "%.2f", p);
 	else if (p >= 0.0001)
 		snprintf(out, len, "%.4f", p);
-	else
+	else if (p > 0)
 		snprintf(out, len, "%.2g", p);
+	else
+		snprintf(out, len, "< 1e-300");
 }
 
 void

@@ -58,7 +58,7 @@ struct bar {
 	const char *class;
 };
 
-#define SVG_LABEL 130
+#define SVG_LABEL 180
 #define SVG_PLOT 380
 #define SVG_TEXT 150
 #define SVG_ROW 18
@@ -79,7 +79,7 @@ svg_bars(FILE *out, const char *title, const struct bar *bars, int n, double max
 	fprintf(out, "<line class=\"axis\" x1=\"%d\" y1=\"2\" x2=\"%d\" y2=\"%d\"/>\n", SVG_LABEL,
 		SVG_LABEL, height - 4);
 	for (i = 0; i < n; i++) {
-		double w = bars[i].value / max * SVG_PLOT;
+		double w = bars[i].value / max * SVG_PLOT, end;
 		int y = 4 + i * SVG_ROW;
 
 		if (w < 0)
@@ -90,6 +90,7 @@ svg_bars(FILE *out, const char *title, const struct bar *bars, int n, double max
 		html_text(out, bars[i].label);
 		fprintf(out, "</text><rect class=\"bar%s%s\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"12\"/>",
 			bars[i].class ? " " : "", bars[i].class ? bars[i].class : "", SVG_LABEL + 1, y, w);
+		end = w;
 		if (bars[i].marker >= 0) {
 			double m = bars[i].marker / max * SVG_PLOT;
 
@@ -97,8 +98,10 @@ svg_bars(FILE *out, const char *title, const struct bar *bars, int n, double max
 				m = SVG_PLOT;
 			fprintf(out, "<line class=\"marker\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>",
 				SVG_LABEL + 1 + m, y - 2, SVG_LABEL + 1 + m, y + 14);
+			if (m > end)
+				end = m;
 		}
-		fprintf(out, "<text x=\"%.1f\" y=\"%d\">", SVG_LABEL + 6 + w, y + 11);
+		fprintf(out, "<text x=\"%.1f\" y=\"%d\">", SVG_LABEL + 6 + end, y + 11);
 		html_text(out, bars[i].text);
 		fputs("</text>\n", out);
 	}
@@ -200,7 +203,8 @@ html_provinces(FILE *out, const struct report *r)
 		fputs("</td><td>", out);
 		html_text(out, q ? PQgetvalue(r->provinces, i, RP_QUOTA) : "-");
 		fprintf(out, "</td><td>%s</td></tr>\n", q ? pct : "-");
-		if (bars && q) {
+		/* a province without quota and without winners has no bar */
+		if (bars && q && (quota > 0 || sel > 0)) {
 			bars[k] = (struct bar){.label = PQgetvalue(r->provinces, i, RP_PROVINCE),
 					       .value = quota > 0 ? sel / quota : 0, .marker = -1};
 			snprintf(bars[k].text, sizeof(bars[k].text), "%.0f of %.0f (%s)", sel, quota, pct);

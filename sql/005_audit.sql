@@ -362,6 +362,28 @@ language sql stable as $$
 	limit p_limit
 $$;
 
+-- Export runs left without an end row are dead.  Only an export writes
+-- them, and a live export holds the export lock (outbox.c) from before its
+-- start row until its end row is committed; the caller holds that lock,
+-- so no session check is needed (nor trusted: pg_stat_activity hides
+-- other roles' sessions).  The next run of a wave may have marked one
+-- already (gelombang.mark_dead_runs): then it is left as it is.
+create function gelombang.mark_dead_exports()
+returns bigint language plpgsql as $$
+declare
+	n bigint;
+begin
+	insert into gelombang.job_run_end (run_id, job, wave, outcome, message)
+	select j.id, j.job, j.wave, 'DEAD',
+		'found dead by the next export: its session ended without finishing'
+	from gelombang.job_run j
+	where j.job = 'outbox export'
+	  and not exists (select 1 from gelombang.job_run_end e where e.run_id = j.id)
+	on conflict (run_id) do nothing;
+	get diagnostics n = row_count;
+	return n;
+end $$;
+
 -- Roles ----------------------------------------------------------------------
 
 revoke all on function gelombang.audit_differences(integer), gelombang.audit_outcomes(integer),
@@ -376,7 +398,9 @@ grant execute on function gelombang.audit_differences(integer), gelombang.audit_
 	gelombang.report_provinces(integer), gelombang.report_draw(integer),
 	gelombang.history_runs(integer, boolean)
 	to gelombang_batch, gelombang_auditor;
-grant execute on function gelombang.outbox_pending(integer, bigint) to gelombang_batch;
+revoke all on function gelombang.mark_dead_exports() from public;
+grant execute on function gelombang.outbox_pending(integer, bigint),
+	gelombang.mark_dead_exports() to gelombang_batch;
 
 -- An audit is recorded in the history like any run (jobrun.c: start row,
 -- end row, and the DEAD rows of earlier runs it finds).  The auditor may
