@@ -80,7 +80,9 @@ create table gelombang.registration (
 	joined_at	timestamptz not null,
 	source_line	bigint,		-- line in the import file; null for join
 	run_id		bigint,		-- the job run that stored it
-	primary key (wave, nik)
+	-- nik first: within a partition the wave is constant, and the
+	-- dashboard, join and the outbox look entries up by NIK
+	primary key (nik, wave)
 ) partition by list (wave);
 
 -- The outcome of select, one per registration, written once.
@@ -90,7 +92,7 @@ create table gelombang.outcome (
 	nik		text collate "C" not null,
 	reason		gelombang.reason,
 	lottery_key	bytea,
-	primary key (wave, nik)
+	primary key (nik, wave)
 ) partition by list (wave);
 
 -- Participants of every wave: a NIK becomes a participant at most once.
