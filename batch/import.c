@@ -277,10 +277,12 @@ import_write_rejects(struct import_state *st, const char *tmppath)
 	PGresult *res;
 	int i, rc = EXIT_DONE;
 
+	/* a failure here rolls the import back: not 65, which promises that
+	 * the good rows were kept */
 	out = fopen(tmppath, "wb");
 	if (!out) {
 		log_error("could not write the reject file %s: %s", tmppath, strerror(errno));
-		return EXIT_DATAERR;
+		return EXIT_SOFTWARE;
 	}
 	fputs(IMPORT_HEADER ",line,error\n", out);
 	if (db_command(conn, "read the rejects",
@@ -310,7 +312,7 @@ import_write_rejects(struct import_state *st, const char *tmppath)
 	(void) db_command(conn, "close the rejects", "close rejects", 0, NULL);
 	if (fclose(out) != 0 && rc == EXIT_DONE) {
 		log_error("could not write the reject file %s: %s", tmppath, strerror(errno));
-		rc = EXIT_DATAERR;
+		rc = EXIT_SOFTWARE;
 	}
 	return rc;
 }
@@ -345,6 +347,7 @@ cmd_import(struct gb_ctx *ctx)
 	struct import_state st;
 	struct job_run run;
 	struct csv_frame *cf = NULL;
+	FILE *probe;
 	char w[16], staged[24], msg[160], *rejpath = NULL, *tmppath = NULL;
 	const char *params[3];
 	PGresult *res = NULL;
@@ -368,6 +371,17 @@ cmd_import(struct gb_ctx *ctx)
 		rc = EXIT_SOFTWARE;
 		goto cleanup;
 	}
+	/* find out before loading the file, not after, that the reject file
+	 * cannot be written there */
+	probe = fopen(tmppath, "wb");
+	if (!probe) {
+		log_error("could not write the reject file %s: %s", tmppath, strerror(errno));
+		log_hint("Name a writable place with --rejects PATH.");
+		rc = EXIT_USAGE;
+		goto cleanup;
+	}
+	fclose(probe);
+	unlink(tmppath);
 	st.rawrej = tmpfile();
 	cf = csvf_open(st.in);
 	if (!st.rawrej || !cf) {
@@ -426,6 +440,7 @@ cmd_import(struct gb_ctx *ctx)
 	rejected = atoll(PQgetvalue(res, 0, 1)); /* set-aside records included */
 	fault_point("job:import:rows-stored");
 	if (rejected > 0 && (rc = import_write_rejects(&st, tmppath)) != 0) {
+		unlink(tmppath);
 		rc = jr_fail(ctx, &run, rc, "could not write the reject file");
 		goto cleanup;
 	}
