@@ -336,6 +336,16 @@ same "... writes the rejects where asked" "3 sex" "$(reject_lines "$W/stdin-reje
 same "... stores the good row" "Kepala" \
 	"$(sql "select name from gelombang.registration where nik = '3201011506950301'")"
 
+# --- a reject file that cannot be written --------------------------------------
+# 65 promises that the good rows were kept: a reject file that cannot be
+# written must stop the import before it stores anything, with another code
+before=$(sql 'select count(*) from gelombang.registration')
+printf '%s\n%s\n%s\n' "$HEADER" "${good_row/0301,/0501,}" "${good_row/0301,L,/0502,Q,}" >"$W/unwritable.csv"
+run 64 "--rejects in a directory that does not exist: exit 64" \
+	g import --wave 5 --rejects "$W/no/such/dir/r.csv" "$W/unwritable.csv"
+check "... saying the reject file cannot be written" grep -q "$W/no/such/dir/r.csv" "$W/err"
+same "... and stores nothing" "$before" "$(sql 'select count(*) from gelombang.registration')"
+
 # --- the wave's state ---------------------------------------------------------
 expect_exit 1 "import into a wave that does not exist: exit 1" g import --wave 6 "$W/stdin.csv"
 expect_exit 0 "close wave 5" g --now 2022-02-21T00:00+07:00 close --wave 5
