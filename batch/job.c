@@ -229,6 +229,9 @@ process_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long *
 	PGresult *res;
 
 	(void) run;
+	if (db_command(ctx->conn, "analyse the wave",
+		       "select gelombang.analyze_wave($1::int)", 1, params) != 0)
+		return db_failure_exit();
 	res = db_query(ctx->conn, "freeze the wave's inputs",
 		       "select gelombang.freeze_inputs($1::int, $2::jsonb, $3,"
 		       " coalesce($4::timestamptz, now())),"
@@ -271,6 +274,10 @@ select_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long *r
 	fault_job_point("select", "selection-started");
 	if (progress_active())
 		log_info("selecting wave %s ...", w);
+	/* what process froze has not been analysed yet */
+	if (db_command(ctx->conn, "analyse the wave",
+		       "select gelombang.analyze_wave($1::int)", 1, params) != 0)
+		return db_failure_exit();
 	res = db_query(ctx->conn, "select the wave",
 		       "select gelombang.store_selection($1::int)", 1, params);
 	if (!res)
