@@ -16,9 +16,10 @@
 #include "job.h"
 #include "log.h"
 
-/* the step a wave in this state needs next, and whether it is due */
-static const struct job_def *
-rundue_next_step(struct gb_ctx *ctx, int wave, bool *due)
+/* the step a wave in this state needs next (*def NULL: none), and whether
+ * it is due; 0, or the exit code when the wave could not be read */
+static int
+rundue_next_step(struct gb_ctx *ctx, int wave, const struct job_def **step, bool *due)
 {
 	char w[16];
 	const char *params[2] = {w, gb_now_param(ctx)};
@@ -27,15 +28,18 @@ rundue_next_step(struct gb_ctx *ctx, int wave, bool *due)
 	const char *state;
 
 	*due = false;
+	*step = NULL;
 	snprintf(w, sizeof(w), "%d", wave);
 	res = db_query(ctx->conn, "read the wave",
 		       "select state, closes_at <= coalesce($2::timestamptz, now()),"
 		       " announce_at <= coalesce($2::timestamptz, now())"
 		       " from gelombang.wave where wave = $1::int",
 		       2, params);
-	if (!res || PQntuples(res) == 0) {
+	if (!res)
+		return db_failure_exit();
+	if (PQntuples(res) == 0) {
 		PQclear(res);
-		return NULL;
+		return 0;
 	}
 	state = PQgetvalue(res, 0, 0);
 	if (strcmp(state, "DIBUKA") == 0) {
@@ -52,7 +56,8 @@ rundue_next_step(struct gb_ctx *ctx, int wave, bool *due)
 		*due = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
 	}
 	PQclear(res);
-	return def;
+	*step = def;
+	return 0;
 }
 
 int
@@ -76,12 +81,20 @@ cmd_run_due(struct gb_ctx *ctx)
 		waves[i] = atoi(PQgetvalue(res, i, 0));
 	PQclear(res);
 
-	for (i = 0; i < n && !db_interrupted(); i++) {
+	for (i = 0; i < n && !db_interrupted() && rc != EXIT_UNAVAILABLE; i++) {
 		for (;;) {
 			bool due, advanced;
-			const struct job_def *def = rundue_next_step(ctx, waves[i], &due);
-			int r;
+			const struct job_def *def;
+			int r = rundue_next_step(ctx, waves[i], &def, &due);
 
+			if (r != 0) {
+				/* not "nothing was due": a wave that cannot be
+				 * read is a failure */
+				if (!failed)
+					rc = r;
+				failed++;
+				break;
+			}
 			if (!def || !due)
 				break;
 			r = job_execute(ctx, def, waves[i], true, &advanced);
