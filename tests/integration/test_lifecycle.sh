@@ -235,4 +235,24 @@ same "... and nothing more succeeded" "20" \
 	"$(sql "select count(*) from gelombang.job_run_end where outcome = 'SUCCEEDED'
 		and job in ('close', 'process', 'select', 'announce')")"
 
+# --- the database goes away between two steps: not "done" ----------------------
+expect_exit 0 "create wave 6" g wave create --wave 6 --opens 2022-04-01T00:00:00+07:00 \
+	--closes 2022-04-02T00:00:00+07:00 --quota 10
+# run-due pauses after close (a fault point of the program), its session is
+# terminated, and the steps still due (process, select) cannot run
+GELOMBANG_FAULT_SLEEP=job:close:released:20000 "$G" --db "$TEST_DB" --now 2022-05-01T00:00+07:00 \
+	run-due >"$W/gone.out" 2>"$W/gone.err" &
+pid=$!
+for _ in $(seq 200); do
+	grep -q "pause at job:close:released" "$W/gone.err" && break
+	sleep 0.1
+done
+sql "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database()
+	and pid <> pg_backend_pid() and application_name = 'gelombang'" >/dev/null
+wait "$pid"
+same "run-due whose database went away after close: exit 69, not 0" 69 "$?"
+same "... wave 6 is closed, not processed" "DITUTUP" "$(state 6)"
+expect_exit 0 "the next run-due catches up" g --now 2022-05-01T00:00+07:00 run-due
+same "... to the announcement" "DIUMUMKAN" "$(state 6)"
+
 done_testing
