@@ -65,7 +65,11 @@ cmd_join(struct gb_ctx *ctx)
 		res = db_query(ctx->conn, "look up the applicant",
 			       "select exists (select 1 from gelombang.registration where wave = $1::int and nik = $2)",
 			       2, params);
-		if (res && strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+		if (!res) {
+			rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
+			goto cleanup;
+		}
+		if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
 			snprintf(msg, sizeof(msg), "NIK %s is already in wave %s", ctx->opt.nik, w);
 			log_error("could not join: NIK %s is already in wave %s", ctx->opt.nik, w);
 		} else {
