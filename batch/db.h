@@ -56,8 +56,8 @@ bool db_interrupted(void);
 /* quiet failure reporting (the caller explains it better itself) */
 void db_set_quiet(bool quiet);
 /* Once interrupted, db_query refuses every new query (exit 1, SQLSTATE
- * 57014) so that a job stops between two steps too; the bookkeeping that
- * records the interruption turns that off around its own queries. */
+ * 57014) so that a job stops between two steps too; jr_end() turns that
+ * off around the end row of a run that did not succeed. */
 void db_allow_after_interrupt(bool on);
 
 #endif

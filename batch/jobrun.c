@@ -153,11 +153,17 @@ jr_end(struct gb_ctx *ctx, struct job_run *run, const char *outcome, long long r
 	params[4] = r;
 	{
 		const char *p6[6] = {params[0], params[1], params[2], params[3], params[4], message};
+		/* after Ctrl-C only a run that did its work is refused its end */
+		bool record_anyway = strcmp(outcome, "SUCCEEDED") != 0;
+		int rc;
 
-		if (db_command(ctx->conn, "record the end of the job run",
-			       "insert into gelombang.job_run_end (run_id, job, wave, outcome, rows, message)"
-			       " values ($1::bigint, $2, $3::int, $4, $5::bigint, $6)",
-			       6, p6) != 0)
+		db_allow_after_interrupt(record_anyway);
+		rc = db_command(ctx->conn, "record the end of the job run",
+				"insert into gelombang.job_run_end (run_id, job, wave, outcome, rows, message)"
+				" values ($1::bigint, $2, $3::int, $4, $5::bigint, $6)",
+				6, p6);
+		db_allow_after_interrupt(false);
+		if (rc != 0)
 			return db_failure_exit();
 	}
 	run->finished = true;
@@ -176,9 +182,7 @@ jr_fail(struct gb_ctx *ctx, struct job_run *run, int exit_code, const char *mess
 	snprintf(msg, sizeof(msg), "%s", message ? message : db_failure_message());
 	if (ctx->conn && PQstatus(ctx->conn) == CONNECTION_OK) {
 		db_set_quiet(true);
-		db_allow_after_interrupt(true);
 		(void) jr_end(ctx, run, outcome, 0, msg);
-		db_allow_after_interrupt(false);
 		db_set_quiet(false);
 	}
 	jr_release(ctx, run);

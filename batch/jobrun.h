@@ -35,7 +35,9 @@ int jr_begin(struct gb_ctx *ctx, struct job_run *run, const char *job, int wave,
 	     bool dry_run);
 
 /* Record the end row in the current transaction (or on its own when none
- * is open).  outcome: SUCCEEDED, NOTHING_TO_DO, REFUSED, FAILED, ... */
+ * is open).  outcome: SUCCEEDED, NOTHING_TO_DO, REFUSED, FAILED, ...
+ * After SIGINT/SIGTERM a SUCCEEDED end row is refused (exit 1, the caller
+ * rolls back); any other is still recorded. */
 int jr_end(struct gb_ctx *ctx, struct job_run *run, const char *outcome,
 	   long long rows, const char *message);
 
