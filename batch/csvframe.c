@@ -141,6 +141,34 @@ csvf_utf8_valid(const char *str, size_t len)
 	return true;
 }
 
+/* see csvframe.h; no name holds a comma or a quote, so one inside quotes
+ * is a mismatch */
+bool
+csvf_header_matches(const char *s, size_t len, const char *want)
+{
+	size_t i = 0;
+
+	for (;;) {
+		if (i < len && s[i] == '"') {
+			for (i++; i < len && s[i] != '"'; i++)
+				if (s[i] == ',' || *want++ != s[i])
+					return false;
+			if (i++ == len)
+				return false;
+		} else {
+			for (; i < len && s[i] != ','; i++)
+				if (*want++ != s[i])
+					return false;
+		}
+		if (i == len)
+			return *want == '\0';
+		if (s[i] != ',' || *want != ',')
+			return false;
+		i++;
+		want++;
+	}
+}
+
 int
 csvf_next(struct csv_frame *cf, struct csv_record *rec)
 {

@@ -43,6 +43,11 @@ int csvf_next(struct csv_frame *cf, struct csv_record *rec);
 /* bytes consumed so far (for progress) */
 long long csvf_offset(const struct csv_frame *cf);
 
+/* A header record: its fields, each written plain or in RFC 4180 quotes
+ * ("nik","kk",... as R and pandas write it), are the comma-separated
+ * names of want (names without commas or quotes), in that order. */
+bool csvf_header_matches(const char *text, size_t len, const char *want);
+
 /* Check UTF-8 validity (exposed for tests). */
 bool csvf_utf8_valid(const char *s, size_t len);
 

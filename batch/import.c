@@ -114,36 +114,6 @@ import_send(struct import_state *st, const struct csv_record *rec)
 	return 0;
 }
 
-/* The header's fields equal the column names, each written plain or in
- * RFC 4180 quotes ("nik","kk",... as R and pandas write it).  No name
- * holds a comma or a quote, so one inside quotes is a mismatch. */
-static bool
-import_header_matches(const char *s, size_t len)
-{
-	const char *want = IMPORT_HEADER;
-	size_t i = 0;
-
-	for (;;) {
-		if (i < len && s[i] == '"') {
-			for (i++; i < len && s[i] != '"'; i++)
-				if (s[i] == ',' || *want++ != s[i])
-					return false;
-			if (i++ == len)
-				return false;
-		} else {
-			for (; i < len && s[i] != ','; i++)
-				if (*want++ != s[i])
-					return false;
-		}
-		if (i == len)
-			return *want == '\0';
-		if (s[i] != ',' || *want != ',')
-			return false;
-		i++;
-		want++;
-	}
-}
-
 static int
 import_check_header(struct import_state *st, struct csv_frame *cf)
 {
@@ -159,7 +129,7 @@ import_check_header(struct import_state *st, struct csv_frame *cf)
 		log_detail("The header is: %s", IMPORT_HEADER);
 		return EXIT_DATAERR;
 	}
-	if (rec.problem || !import_header_matches(rec.text, rec.len)) {
+	if (rec.problem || !csvf_header_matches(rec.text, rec.len, IMPORT_HEADER)) {
 		log_error("%s:1: header: expected \"%s\", found \"%.*s\"", st->file, IMPORT_HEADER,
 			  (int) (rec.len > 200 ? 200 : rec.len), rec.text);
 		log_detail("A wrong header rejects the whole file; nothing was stored.");

@@ -52,9 +52,9 @@ quota_load(struct gb_ctx *ctx, FILE *in, const char *file, int *bad)
 	if (!cf)
 		return EXIT_SOFTWARE;
 	r = csvf_next(cf, &rec);
-	if (r <= 0 || rec.problem || rec.len != strlen(QUOTA_HEADER) ||
-	    memcmp(rec.text, QUOTA_HEADER, rec.len) != 0) {
+	if (r <= 0 || rec.problem || !csvf_header_matches(rec.text, rec.len, QUOTA_HEADER)) {
 		log_error("%s:1: header: expected \"%s\"", file, QUOTA_HEADER);
+		(*bad)++;
 		csvf_close(cf);
 		return EXIT_DATAERR;
 	}
