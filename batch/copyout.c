@@ -20,7 +20,7 @@ copy_failure(PGconn *conn, const PGresult *res, const char *what)
 
 	if (!state)
 		state = "";
-	if (PQstatus(conn) == CONNECTION_BAD || strncmp(state, "08", 2) == 0 ||
+	if ((!*state && db_connection_lost(conn)) || strncmp(state, "08", 2) == 0 ||
 	    strncmp(state, "57P0", 4) == 0) {
 		log_error("%s: database unavailable: %s", what, msg ? msg : PQerrorMessage(conn));
 		return EXIT_UNAVAILABLE;

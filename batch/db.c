@@ -70,6 +70,15 @@ db_install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+bool
+db_connection_lost(PGconn *conn)
+{
+	if (!conn || PQstatus(conn) == CONNECTION_BAD)
+		return true;
+	/* a failed write leaves the status alone; reading finds it */
+	return PQconsumeInput(conn) == 0;
+}
+
 static void
 db_remember_failure(PGconn *conn, const PGresult *res)
 {
@@ -85,7 +94,7 @@ db_remember_failure(PGconn *conn, const PGresult *res)
 	/* trim libpq's trailing newline */
 	last_message[strcspn(last_message, "\n")] = '\0';
 
-	if (PQstatus(conn) == CONNECTION_BAD || strncmp(last_sqlstate, "08", 2) == 0 ||
+	if ((!state && db_connection_lost(conn)) || strncmp(last_sqlstate, "08", 2) == 0 ||
 	    strcmp(last_sqlstate, "57P01") == 0 || strcmp(last_sqlstate, "57P02") == 0 ||
 	    strcmp(last_sqlstate, "57P03") == 0 || (!state && !res))
 		last_exit = EXIT_UNAVAILABLE;

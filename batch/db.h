@@ -51,6 +51,11 @@ const char *db_failure_constraint(void);
 /* the server's primary message of the last failure */
 const char *db_failure_message(void);
 
+/* Whether the server is gone after a failed call.  libpq may report "server
+ * closed the connection unexpectedly" (no SQLSTATE) and still say
+ * CONNECTION_OK; reading what is left on the socket tells. */
+bool db_connection_lost(PGconn *conn);
+
 /* true once SIGINT or SIGTERM arrived; the running query was cancelled */
 bool db_interrupted(void);
 /* quiet failure reporting (the caller explains it better itself) */

@@ -178,24 +178,27 @@ import_stream(struct import_state *st, struct csv_frame *cf)
 	progress_done();
 	if (r != 0 || db_interrupted()) {
 		const char *why = db_interrupted() ? "interrupted" :
-				  r < 0 && ferror(st->in) ? strerror(errno) : "could not send data";
+				  r < 0 && ferror(st->in) ? strerror(errno) :
+				  db_connection_lost(conn) ? "database unavailable" : "could not send data";
 
 		PQputCopyEnd(conn, why);
 		while ((res = PQgetResult(conn)) != NULL)
 			PQclear(res);
 		log_error("could not load %s: %s", st->file, why);
 		return db_interrupted() ? EXIT_REFUSED :
-		       PQstatus(conn) == CONNECTION_BAD ? EXIT_UNAVAILABLE : EXIT_DATAERR;
+		       db_connection_lost(conn) ? EXIT_UNAVAILABLE : EXIT_DATAERR;
 	}
 	if (PQputCopyEnd(conn, NULL) != 1) {
-		log_error("could not load %s: %s", st->file, PQerrorMessage(conn));
+		log_error("could not load %s: database unavailable: %s", st->file, PQerrorMessage(conn));
 		return EXIT_UNAVAILABLE;
 	}
 	r = EXIT_DONE;
 	while ((res = PQgetResult(conn)) != NULL) {
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			log_error("could not load %s: %s", st->file, PQresultErrorMessage(res));
-			r = PQstatus(conn) == CONNECTION_BAD ? EXIT_UNAVAILABLE : EXIT_SOFTWARE;
+			r = db_connection_lost(conn) ? EXIT_UNAVAILABLE : EXIT_SOFTWARE;
+			log_error("could not load %s: %s%s", st->file,
+				  r == EXIT_UNAVAILABLE ? "database unavailable: " : "",
+				  PQresultErrorMessage(res));
 		}
 		PQclear(res);
 	}
