@@ -109,26 +109,54 @@ end $$;
 -- Pure functions of the rule (SPEC §4–§6) ------------------------------------
 
 -- SPEC §5: the NIK's DDMMYY (DD + 40 for women) equals birth date and sex.
+-- Written as one comparison of DDMMYY numbers, without CASE, AND or OR, so
+-- that the planner inlines this strict function into the calling query
+-- instead of running it per row (the parts are two digits each, so the
+-- numbers are equal exactly when day, month and year are).
 create function gelombang.nik_matches(nik text, birth_date date, sex text)
 returns boolean language sql immutable strict parallel safe as $$
-	select substr(nik, 7, 2)::int - case when sex = 'P' then 40 else 0 end
-		= extract(day from birth_date)::int
-	   and substr(nik, 9, 2)::int = extract(month from birth_date)::int
-	   and substr(nik, 11, 2)::int = extract(year from birth_date)::int % 100
+	select substr(nik, 7, 6)::int - 400000 * (sex = 'P')::int
+		= extract(day from birth_date)::int * 10000
+		  + extract(month from birth_date)::int * 100
+		  + extract(year from birth_date)::int % 100
 $$;
 
 -- SPEC §6: adding years to 29 February lands on 28 February in a common
--- year, which is what date + interval does.
+-- year, which is what date + interval does.  AND and OR written as
+-- arithmetic on 0/1 for the same reason as above.
 create function gelombang.age_eligible(birth_date date, close_date date,
 	min_age integer, max_age integer)
 returns boolean language sql immutable strict parallel safe as $$
-	select birth_date + make_interval(years => min_age) <= close_date
-	   and (max_age = 0
-		or close_date < birth_date + make_interval(years => max_age + 1))
+	select (birth_date + make_interval(years => min_age) <= close_date)::int
+		* ((max_age = 0)::int
+		   + (close_date < birth_date + make_interval(years => max_age + 1))::int) > 0
 $$;
 
--- Luhn check digit of a string of digits.
-create function gelombang.luhn_digit(payload text)
+-- Each pair of digits' share of the Luhn sum, the pair's right digit
+-- doubled (2d, less 9 when that is two digits).  Immutable without
+-- arguments: the planner computes it once per query.
+create function gelombang.luhn_pairs()
+returns integer[] language sql immutable parallel safe as $$
+	select array_agg((v % 10) * 2 - (v % 10) / 5 * 9 + v / 10 order by v)
+	from generate_series(0, 99) as v
+$$;
+
+-- The Luhn sum of the digits of x (up to 18), rightmost digit doubled.
+create function gelombang.luhn_sum18(x bigint, pairs integer[])
+returns integer language sql immutable strict parallel safe as $$
+	select pairs[(x % 100)::int + 1]
+	     + pairs[(x / 100 % 100)::int + 1]
+	     + pairs[(x / 10000 % 100)::int + 1]
+	     + pairs[(x / 1000000 % 100)::int + 1]
+	     + pairs[(x / 100000000 % 100)::int + 1]
+	     + pairs[(x / 10000000000 % 100)::int + 1]
+	     + pairs[(x / 1000000000000 % 100)::int + 1]
+	     + pairs[(x / 100000000000000 % 100)::int + 1]
+	     + pairs[(x / 10000000000000000 % 100)::int + 1]
+$$;
+
+-- The long way, for payloads longer than 18 digits.
+create function gelombang.luhn_digit_any(payload text)
 returns integer language sql immutable strict parallel safe as $$
 	select (10 - sum(case when (length(payload) - i) % 2 = 0
 			then (d * 2) / 10 + (d * 2) % 10 else d end)::int % 10) % 10
@@ -136,19 +164,39 @@ returns integer language sql immutable strict parallel safe as $$
 	      from generate_series(1, length(payload)) as i) as s
 $$;
 
+-- Luhn check digit of a string of digits.  One expression, so that the
+-- planner inlines it instead of running a query per call; not strict for
+-- that reason (CASE is not), but null still gives null.
+create function gelombang.luhn_digit(payload text)
+returns integer language sql immutable parallel safe as $$
+	select case when length(payload) between 1 and 18
+		then (10 - gelombang.luhn_sum18(payload::bigint, gelombang.luhn_pairs()) % 10) % 10
+		else gelombang.luhn_digit_any(payload) end
+$$;
+
+-- A number with its check digit: the Luhn sum over all its digits, the
+-- check digit not doubled, is a multiple of 10.
 create function gelombang.luhn_valid(number text)
-returns boolean language sql immutable strict parallel safe as $$
+returns boolean language sql immutable parallel safe as $$
 	select number ~ '^[0-9]{2,}$'
-	   and gelombang.luhn_digit(left(number, -1)) = right(number, 1)::int
+	   and case when length(number) <= 18
+		then (gelombang.luhn_sum18(number::bigint / 10, gelombang.luhn_pairs())
+		      + (number::bigint % 10)::int) % 10 = 0
+		else gelombang.luhn_digit(left(number, -1)) = right(number, 1)::int end
 $$;
 
 -- The card number of a wave's n-th participant (in lottery-key order):
 -- '8', the wave in four digits, the serial in ten, the Luhn digit.  The
 -- wave in the number makes it unique across waves; a unique index holds it.
+-- The Luhn digit from the numbers themselves (inlined, see luhn_digit).
 create function gelombang.card_number(wave integer, serial bigint)
-returns text language sql immutable strict parallel safe as $$
-	select p || gelombang.luhn_digit(p)
-	from (select '8' || lpad(wave::text, 4, '0') || lpad(serial::text, 10, '0') as p) as s
+returns text language sql immutable parallel safe as $$
+	select '8' || lpad(wave::text, 4, '0') || lpad(serial::text, 10, '0')
+		|| (case when wave between 0 and 9999 and serial between 0 and 9999999999
+			then (10 - gelombang.luhn_sum18(800000000000000 + wave * 10000000000::bigint + serial,
+				gelombang.luhn_pairs()) % 10) % 10
+			else gelombang.luhn_digit('8' || lpad(wave::text, 4, '0') || lpad(serial::text, 10, '0'))
+		    end)::text
 $$;
 
 alter table gelombang.participant add constraint participant_card_luhn
@@ -252,11 +300,19 @@ end $$;
 
 -- The selection rule of SPEC §4, from the frozen inputs only.  select
 -- stores its result; audit computes it again and compares.
+--
+-- Shaped for waves of millions: one pass over the wave's registrations
+-- computes every entry's exclusion reason and, for the eligible, the
+-- lottery key; step 4 ranks only the entries of family cards with more
+-- eligible entries than places (found with one hash aggregate); step 5 is
+-- one sort of the surviving entries per quota unit; the card serials one
+-- sort of the winners.  Every entry comes out exactly once, from one of
+-- the four branches of the final UNION ALL, without joining back.
 create function gelombang.selection(p_wave integer)
 returns table (nik text, kk text, reason gelombang.reason, lottery_key bytea,
 	card_number text, saldo bigint)
 language sql stable as $$
-with w as (
+with w as materialized (
 	select wave, opens_at, closes_at, seed, quota, close_date,
 		(rules->>'min_age')::int as min_age,
 		(rules->>'max_age')::int as max_age,
@@ -269,87 +325,105 @@ with w as (
 		exists (select 1 from gelombang.wave_quota q where q.wave = p_wave) as by_province
 	from gelombang.wave where wave = p_wave and rules is not null
 ),
-excluded as (			-- step 1
-	select r.nik, r.kk, r.region_code,
-		case
-		when r.joined_at < w.opens_at or r.joined_at >= w.closes_at
-			then 'DI_LUAR_JADWAL'::gelombang.reason
-		when not (left(r.nik, 2) = any (w.provinces))
-		  or not gelombang.nik_matches(r.nik, r.birth_date, r.sex)
-			then 'DATA_TIDAK_VALID'
-		when exists (select 1 from gelombang.frozen_prior f
-			     where f.wave = p_wave and f.nik = r.nik)
-			then 'PESERTA_SEBELUMNYA'
-		when r.occupation = any (w.excluded) then 'PEKERJAAN_DIKECUALIKAN'
-		when not gelombang.age_eligible(r.birth_date, w.close_date, w.min_age, w.max_age)
-			then 'USIA'
-		when r.in_school then 'SEDANG_SEKOLAH'
-		when r.receives_aid and w.exclude_aid then 'PENERIMA_BANSOS'
-		end as reason
-	from gelombang.registration r, w
-	where r.wave = p_wave
-),
-drawn as (			-- steps 2 and 3
-	select e.nik, e.kk,
-		sha256(convert_to(w.seed || ':' || e.nik, 'UTF8')) as lottery_key,
+entry as materialized (		-- steps 1 to 3
+	select e.nik, e.kk, e.reason,
+		case when e.reason is null
+			then sha256(convert_to(w.seed || ':' || e.nik, 'UTF8')) end as lottery_key,
 		case when e.region_code = any (w.priority) then 0 else 1 end as tier,
 		case when w.by_province then left(e.region_code, 2) end as unit
-	from excluded e, w
+	from (
+		select r.nik, r.kk, r.region_code,
+			case
+			when r.joined_at < w.opens_at or r.joined_at >= w.closes_at
+				then 'DI_LUAR_JADWAL'::gelombang.reason
+			when not (left(r.nik, 2) = any (w.provinces))
+			  or not gelombang.nik_matches(r.nik, r.birth_date, r.sex)
+				then 'DATA_TIDAK_VALID'
+			when exists (select 1 from gelombang.frozen_prior f
+				     where f.wave = p_wave and f.nik = r.nik)
+				then 'PESERTA_SEBELUMNYA'
+			when r.occupation = any (w.excluded) then 'PEKERJAAN_DIKECUALIKAN'
+			when not gelombang.age_eligible(r.birth_date, w.close_date, w.min_age, w.max_age)
+				then 'USIA'
+			when r.in_school then 'SEDANG_SEKOLAH'
+			when r.receives_aid and w.exclude_aid then 'PENERIMA_BANSOS'
+			end as reason
+		from gelombang.registration r, w
+		where r.wave = p_wave
+	) e, w
+),
+crowded as (			-- step 4: family cards with too few places
+	select e.kk, greatest(0, w.cap - coalesce(f.prior, 0)) as places
+	from entry e
+	cross join w
+	left join gelombang.frozen_kk_prior f on f.wave = p_wave and f.kk = e.kk
 	where e.reason is null
+	group by e.kk, w.cap, f.prior
+	having count(*) > greatest(0, w.cap - coalesce(f.prior, 0))
 ),
-household as (			-- step 4
-	select d.*,
-		row_number() over (partition by d.kk order by d.tier, d.lottery_key)
-		  > greatest(0, w.cap - coalesce(f.prior, 0)) as over_cap
-	from drawn d
+over_cap as materialized (
+	select x.nik, x.kk, x.lottery_key
+	from (
+		select e.nik, e.kk, e.lottery_key, c.places,
+			row_number() over (partition by e.kk order by e.tier, e.lottery_key) as n
+		from entry e join crowded c on c.kk = e.kk
+		where e.reason is null
+	) x
+	where x.n > x.places
+),
+ranked as (			-- step 5
+	select e.nik, e.kk, e.lottery_key, e.unit,
+		row_number() over (partition by e.unit order by e.tier, e.lottery_key) as n
+	from entry e
+	where e.reason is null
+	  and not exists (select 1 from over_cap o where o.nik = e.nik)
+),
+placed as materialized (
+	select r.nik, r.kk, r.lottery_key,
+		r.n > case when w.by_province then coalesce(u.quota, 0) else w.quota end as over_quota
+	from ranked r
 	cross join w
-	left join gelombang.frozen_kk_prior f on f.wave = p_wave and f.kk = d.kk
-),
-quota as (			-- step 5
-	select h.nik,
-		row_number() over (partition by h.unit order by h.tier, h.lottery_key)
-		  > case when w.by_province then coalesce(u.quota, 0)
-			 else w.quota end as over_quota
-	from household h
-	cross join w
-	left join gelombang.wave_quota u on u.wave = p_wave and u.province = h.unit
-	where not h.over_cap
-),
-winners as (			-- step 6
-	select q.nik, row_number() over (order by d.lottery_key) as serial
-	from quota q join drawn d using (nik)
-	where not q.over_quota
+	left join gelombang.wave_quota u on u.wave = p_wave and u.province = r.unit
 )
-select e.nik, e.kk,
-	coalesce(e.reason,
-		case when h.over_cap then 'KUOTA_KELUARGA'::gelombang.reason
-		     when q.over_quota then 'KUOTA_PENUH' end),
-	d.lottery_key,
-	case when x.serial is not null then gelombang.card_number(p_wave, x.serial) end,
-	case when x.serial is not null then w.saldo end
-from excluded e
-cross join w
-left join drawn d using (nik)
-left join household h using (nik)
-left join quota q using (nik)
-left join winners x using (nik)
+select e.nik, e.kk, e.reason, null::bytea, null::text, null::bigint
+from entry e where e.reason is not null
+union all
+select o.nik, o.kk, 'KUOTA_KELUARGA', o.lottery_key, null, null
+from over_cap o
+union all
+select p.nik, p.kk, 'KUOTA_PENUH', p.lottery_key, null, null
+from placed p where p.over_quota
+union all			-- step 6
+select x.nik, x.kk, null, x.lottery_key, gelombang.card_number(p_wave, x.serial), w.saldo
+from (
+	select p.nik, p.kk, p.lottery_key, row_number() over (order by p.lottery_key) as serial
+	from placed p where not p.over_quota
+) x cross join w
 $$;
 
--- select: store every outcome and create the participants, in one statement.
+-- select: store every outcome and create the participants, in one
+-- statement: the selection is computed once, held in memory, and each
+-- entry's outcome written once.  The sorts and hashes of a whole wave get
+-- the memory they need, for this transaction only.
 create function gelombang.store_selection(p_wave integer)
 returns bigint language plpgsql as $$
 declare
 	n bigint;
 begin
-	create temporary table selection_result on commit drop as
-		select * from gelombang.selection(p_wave);
-	insert into gelombang.outcome (wave, nik, reason, lottery_key)
-		select p_wave, s.nik, s.reason, s.lottery_key from selection_result s;
-	get diagnostics n = row_count;
-	insert into gelombang.participant (nik, wave, kk, card_number, saldo)
+	if pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('256MB') then
+		perform set_config('work_mem', '256MB', true);
+	end if;
+	with s as materialized (
+		select * from gelombang.selection(p_wave)
+	),
+	participants as (
+		insert into gelombang.participant (nik, wave, kk, card_number, saldo)
 		select s.nik, p_wave, s.kk, s.card_number, s.saldo
-		from selection_result s where s.reason is null;
-	drop table selection_result;
+		from s where s.reason is null
+	)
+	insert into gelombang.outcome (wave, nik, reason, lottery_key)
+	select p_wave, s.nik, s.reason, s.lottery_key from s;
+	get diagnostics n = row_count;
 	return n;
 end $$;
 
