@@ -162,6 +162,10 @@ import_stream(struct import_state *st, struct csv_frame *cf)
 	while ((r = csvf_next(cf, &rec)) == 1) {
 		if (db_interrupted())
 			break;
+		/* an empty line holds no registration (editors leave one at the
+		 * end); it is skipped, not rejected */
+		if (rec.len == 0 && !rec.problem)
+			continue;
 		if (rec.problem)
 			r = import_set_aside(st, &rec, rec.problem);
 		else if (rec.fields != IMPORT_FIELDS) {

@@ -332,9 +332,10 @@ parse_command_options(struct gb_ctx *ctx, const struct command *cmd, int argc, c
 	struct gb_opts *o = &ctx->opt;
 	int c, seen = 0, rc = 0, bit;
 
-	optind = 1;
+	optind = 0; /* GNU: a full re-initialisation, permutation included */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+w:no:h", sub_options, NULL)) != -1) {
+	/* no "+": options may follow FILE (import f.csv --wave 1) */
+	while ((c = getopt_long(argc, argv, "w:no:h", sub_options, NULL)) != -1) {
 		if (c == 'h') {
 			usage_command(cmd);
 			return -1;
