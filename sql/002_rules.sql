@@ -339,8 +339,8 @@ entry as materialized (		-- steps 1 to 3
 			when not (left(r.nik, 2) = any (w.provinces))
 			  or not gelombang.nik_matches(r.nik, r.birth_date, r.sex)
 				then 'DATA_TIDAK_VALID'
-			when exists (select 1 from gelombang.frozen_prior f
-				     where f.wave = p_wave and f.nik = r.nik)
+			when r.nik in (select f.nik from gelombang.frozen_prior f
+				       where f.wave = p_wave)	-- one hash, probed per row
 				then 'PESERTA_SEBELUMNYA'
 			when r.occupation = any (w.excluded) then 'PEKERJAAN_DIKECUALIKAN'
 			when not gelombang.age_eligible(r.birth_date, w.close_date, w.min_age, w.max_age)
@@ -350,16 +350,25 @@ entry as materialized (		-- steps 1 to 3
 			end as reason
 		from gelombang.registration r, w
 		where r.wave = p_wave
+		offset 0		-- the reason computed once per row, not per use
 	) e, w
 ),
-crowded as (			-- step 4: family cards with too few places
-	select e.kk, greatest(0, w.cap - coalesce(f.prior, 0)) as places
-	from entry e
-	cross join w
-	left join gelombang.frozen_kk_prior f on f.wave = p_wave and f.kk = e.kk
-	where e.reason is null
-	group by e.kk, w.cap, f.prior
-	having count(*) > greatest(0, w.cap - coalesce(f.prior, 0))
+crowded as materialized (	-- step 4: family cards with too few places
+	select g.kk, g.places
+	from (
+		select g.kk, g.n,
+			greatest(0, w.cap - coalesce((select f.prior from gelombang.frozen_kk_prior f
+				where f.wave = p_wave and f.kk = g.kk), 0)) as places
+		from (
+			select e.kk, count(*) as n
+			from entry e where e.reason is null
+			group by e.kk
+		) g, w
+		-- more entries than the cap, or earlier participants
+		where g.n > w.cap
+		   or g.kk in (select f.kk from gelombang.frozen_kk_prior f where f.wave = p_wave)
+	) g
+	where g.n > g.places
 ),
 over_cap as materialized (
 	select x.nik, x.kk, x.lottery_key
@@ -421,8 +430,10 @@ begin
 		select s.nik, p_wave, s.kk, s.card_number, s.saldo
 		from s where s.reason is null
 	)
+	-- in key order the primary key grows at its right edge instead of
+	-- splitting pages all over (measured: a quarter of the time)
 	insert into gelombang.outcome (wave, nik, reason, lottery_key)
-	select p_wave, s.nik, s.reason, s.lottery_key from s;
+	select p_wave, s.nik, s.reason, s.lottery_key from s order by s.nik;
 	get diagnostics n = row_count;
 	return n;
 end $$;
