@@ -38,6 +38,27 @@ grant update (state, processed_at, selection_started_at, selected_at, announced_
 	rules, rules_digest, close_date, sms) on gelombang.wave to gelombang_batch;
 grant execute on all functions in schema gelombang to gelombang_batch;
 
+-- The batch role inserts participants only while select runs (the wave is
+-- DIPROSES) and frozen inputs only while process runs (DITUTUP): a
+-- participant added to a selected or announced wave would change the
+-- results and every later wave (PESERTA_SEBELUMNYA, household counts).
+-- Row-level security, so that the owner (migrations, tests) is not bound;
+-- every role that may read these tables reads every row.  Outcomes need no
+-- such rule: after select each registration has its outcome (primary key)
+-- and a closed wave takes no new registration.
+alter table gelombang.participant enable row level security;
+alter table gelombang.frozen_prior enable row level security;
+alter table gelombang.frozen_kk_prior enable row level security;
+create policy participant_read on gelombang.participant for select using (true);
+create policy participant_select_only on gelombang.participant for insert to gelombang_batch
+	with check ((select w.state from gelombang.wave w where w.wave = participant.wave) = 'DIPROSES');
+create policy frozen_prior_read on gelombang.frozen_prior for select using (true);
+create policy frozen_prior_process_only on gelombang.frozen_prior for insert to gelombang_batch
+	with check ((select w.state from gelombang.wave w where w.wave = frozen_prior.wave) = 'DITUTUP');
+create policy frozen_kk_prior_read on gelombang.frozen_kk_prior for select using (true);
+create policy frozen_kk_prior_process_only on gelombang.frozen_kk_prior for insert to gelombang_batch
+	with check ((select w.state from gelombang.wave w where w.wave = frozen_kk_prior.wave) = 'DITUTUP');
+
 -- auditor: read everything, write nothing
 grant select on all tables in schema gelombang to gelombang_auditor;
 grant execute on function gelombang.selection(integer), gelombang.status_counts(integer),
