@@ -452,31 +452,57 @@ join_argv(int argc, char **argv)
 	return s;
 }
 
-/* --db may carry a password: the history keeps the command line with it
- * masked. */
-static void
-mask_db_in_command_line(struct gb_ctx *ctx)
-{
-	char *masked, *cl, *pos;
-	size_t need;
+/* Every --db value of the command line (the option may be given more than
+ * once, abbreviated, or as --db=VALUE): they may carry a password. */
+static const char *db_args[8];
+static int n_db_args;
 
-	if (!ctx->db_override || !ctx->command_line)
-		return;
-	pos = strstr(ctx->command_line, ctx->db_override);
-	masked = cfg_mask_conninfo(ctx->db_override);
-	if (!pos || !masked) {
-		free(masked);
-		return;
+static void
+note_db_arg(const char *arg)
+{
+	if (n_db_args < (int) (sizeof(db_args) / sizeof(db_args[0])))
+		db_args[n_db_args++] = arg;
+}
+
+/* The command line for the history, each --db value masked before the
+ * argument is quoted (a value holding a quote is masked too).  NULL when
+ * out of memory, or when a value cannot be masked: better no command line
+ * than a password in the history. */
+static char *
+command_line_masked(int argc, char **argv)
+{
+	char **v = calloc((size_t) argc + 1, sizeof(*v));
+	char **own = calloc((size_t) argc + 1, sizeof(*own));
+	char *masked, *line = NULL;
+	int i, j;
+	bool ok = v && own;
+
+	for (i = 0; ok && i < argc; i++) {
+		v[i] = argv[i];
+		for (j = 0; j < n_db_args; j++) {
+			const char *d = db_args[j];
+			size_t off;
+
+			if (d < argv[i] || d > argv[i] + strlen(argv[i]))
+				continue;
+			off = (size_t) (d - argv[i]); /* "--db=VALUE": the value's offset */
+			masked = cfg_mask_conninfo(d);
+			if (!masked || asprintf(&own[i], "%.*s%s", (int) off, argv[i], masked) < 0) {
+				own[i] = NULL;
+				ok = false;
+			}
+			free(masked);
+			v[i] = own[i];
+			break;
+		}
 	}
-	need = strlen(ctx->command_line) + strlen(masked) + 1;
-	cl = malloc(need);
-	if (cl) {
-		snprintf(cl, need, "%.*s%s%s", (int) (pos - ctx->command_line), ctx->command_line,
-			 masked, pos + strlen(ctx->db_override));
-		free(ctx->command_line);
-		ctx->command_line = cl;
-	}
-	free(masked);
+	if (ok)
+		line = join_argv(argc, v);
+	for (i = 0; own && i < argc; i++)
+		free(own[i]);
+	free(own);
+	free(v);
+	return line;
 }
 
 static void
@@ -535,7 +561,10 @@ main(int argc, char **argv)
 			ctx.config_path = optarg;
 			ctx.config_explicit = true;
 			break;
-		case 1: ctx.db_override = optarg; break;
+		case 1:
+			ctx.db_override = optarg;
+			note_db_arg(optarg);
+			break;
 		case 2:
 			if ((rc = parse_time("--now", optarg, &ctx.now)) != 0)
 				goto done;
@@ -580,8 +609,7 @@ main(int argc, char **argv)
 	}
 	if (!ctx.operator)
 		ctx.operator = default_operator();
-	ctx.command_line = join_argv(argc, argv);
-	mask_db_in_command_line(&ctx);
+	ctx.command_line = command_line_masked(argc, argv);
 
 	/* configuration */
 	if (!ctx.config_path) {
