@@ -533,8 +533,15 @@ default_operator(void)
 	return u && *u ? u : "unknown";
 }
 
-int
-main(int argc, char **argv)
+/*
+ * The whole command line into ctx (SPEC §2: checked before anything else):
+ * the global options, the command, its options.  Returns 0 to go on, -1
+ * when --help or --version has been printed, else the exit code (64) after
+ * the message.  Never exits, so that a fuzzer can call it again and again
+ * (set optind = 0 between calls).  *cmd is set when it returns 0.
+ */
+static int
+parse_command_line(struct gb_ctx *ctx, int argc, char **argv, const struct command **cmd)
 {
 	static const struct option global_options[] = {
 		{"config", required_argument, NULL, 'c'},
@@ -547,61 +554,64 @@ main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	struct gb_ctx ctx;
-	const struct command *cmd;
-	char err[1024];
 	int c, rc, consumed = 0, level = LOG_INFO;
-
-	memset(&ctx, 0, sizeof(ctx));
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+c:qvhV", global_options, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			ctx.config_path = optarg;
-			ctx.config_explicit = true;
+			ctx->config_path = optarg;
+			ctx->config_explicit = true;
 			break;
 		case 1:
-			ctx.db_override = optarg;
+			ctx->db_override = optarg;
 			note_db_arg(optarg);
 			break;
 		case 2:
-			if ((rc = parse_time("--now", optarg, &ctx.now)) != 0)
-				goto done;
-			ctx.has_now = true;
+			if ((rc = parse_time("--now", optarg, &ctx->now)) != 0)
+				return rc;
+			ctx->has_now = true;
 			break;
-		case 3: ctx.operator = optarg; break;
+		case 3: ctx->operator = optarg; break;
 		case 'q': level = LOG_ERROR; break;
 		case 'v': level = LOG_DEBUG; break;
 		case 'h':
 			usage_global(stdout);
-			rc = EXIT_DONE;
-			goto done;
+			return -1;
 		case 'V':
 			printf("gelombang %s\n", GELOMBANG_VERSION);
-			rc = EXIT_DONE;
-			goto done;
+			return -1;
 		default:
-			rc = usage_error("unknown global option or missing value: \"%s\"", argv[optind - 1]);
-			goto done;
+			return usage_error("unknown global option or missing value: \"%s\"", argv[optind - 1]);
 		}
 	}
 	log_set_level(level);
 	if (optind >= argc) {
 		usage_global(stderr);
-		rc = EXIT_USAGE;
-		goto done;
+		return EXIT_USAGE;
 	}
-	cmd = find_command(argc - optind, argv + optind, &consumed);
-	if (!cmd) {
-		rc = usage_error("unknown command \"%s\"", argv[optind]);
-		goto done;
-	}
-	ctx.command = cmd->name;
+	*cmd = find_command(argc - optind, argv + optind, &consumed);
+	if (!*cmd)
+		return usage_error("unknown command \"%s\"", argv[optind]);
+	ctx->command = (*cmd)->name;
 	/* getopt_long wants argv[0] to be the program: point at the last word
 	 * of the command */
-	rc = parse_command_options(&ctx, cmd, argc - optind - consumed + 1,
-				   argv + optind + consumed - 1);
+	return parse_command_options(ctx, *cmd, argc - optind - consumed + 1,
+				     argv + optind + consumed - 1);
+}
+
+#ifndef GELOMBANG_NO_MAIN
+int
+main(int argc, char **argv)
+{
+	struct gb_ctx ctx;
+	const struct command *cmd = NULL;
+	char err[1024];
+	int rc;
+
+	memset(&ctx, 0, sizeof(ctx));
+
+	rc = parse_command_line(&ctx, argc, argv, &cmd);
 	if (rc != 0) {
 		if (rc < 0)
 			rc = EXIT_DONE;
@@ -655,3 +665,4 @@ done:
 	}
 	return rc;
 }
+#endif
