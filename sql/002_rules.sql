@@ -530,9 +530,12 @@ begin
 	from gelombang.job_run j
 	where (p_wave is null or j.wave is not distinct from p_wave)
 	  and not exists (select 1 from gelombang.job_run_end e where e.run_id = j.id)
+	  -- pg_stat_activity hides backend_start of other roles' sessions:
+	  -- a session with the run's pid whose start is hidden counts as alive
 	  and not exists (select 1 from pg_stat_activity a
 			  where a.pid = j.backend_pid
-			    and a.backend_start is not distinct from j.backend_start);
+			    and (a.backend_start is null or j.backend_start is null
+				 or a.backend_start = j.backend_start));
 	get diagnostics n = row_count;
 	return n;
 end $$;
