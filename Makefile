@@ -67,3 +67,29 @@ format-check:
 
 clean:
 	rm -rf bin batch/*.o batch/sql_embedded.c tests/unit/*.o
+
+# Fuzzing with libFuzzer (clang): each target for FUZZ_SECONDS from its
+# corpus in tests/fuzz/corpus/<target> (tests/fuzz/run says how it went).
+.PHONY: fuzz check-long
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                -std=c11 -D_GNU_SOURCE -I$(PG_INC) -Ibatch -DGELOMBANG_VERSION='"$(VERSION)"'
+FUZZ_TARGETS  = timeparse csvframe options
+FUZZ_PROG     = $(sort $(filter-out batch/main.c, $(wildcard batch/*.c)) batch/sql_embedded.c)
+
+bin/fuzz/fuzz_timeparse: tests/fuzz/fuzz_timeparse.c batch/timeparse.c
+bin/fuzz/fuzz_csvframe: tests/fuzz/fuzz_csvframe.c batch/csvframe.c
+bin/fuzz/fuzz_options: tests/fuzz/fuzz_options.c batch/main.c $(FUZZ_PROG)
+bin/fuzz/fuzz_%: $(wildcard batch/*.h)
+	@mkdir -p bin/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter-out batch/main.c, $(filter %.c, $^)) $(LDFLAGS) $(LDLIBS)
+
+fuzz: $(FUZZ_TARGETS:%=bin/fuzz/fuzz_%)
+	sh tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The long versions of what check runs short: a 10-million-row import in
+# constant memory, ten minutes of fuzzing per target.
+check-long: all $(UNIT_BINS)
+	BIG_ROWS=10000000 TESTS=test_bad_input sh tests/run
+	$(MAKE) fuzz FUZZ_SECONDS=600
