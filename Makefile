@@ -11,7 +11,7 @@ PG_INC   := $(shell pg_config --includedir)
 PG_LIB   := $(shell pg_config --libdir)
 VERSION  := 0.1.0
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$(PG_INC) -Ibatch \
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$(PG_INC) -Ibatch \
             -DGELOMBANG_VERSION='"$(VERSION)"'
 LDLIBS   += -L$(PG_LIB) -lpq -lconfig -lcrypto -lm
 
