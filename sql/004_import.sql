@@ -2,9 +2,11 @@
 -- set-based half of import.
 --
 -- import (batch/import.c) streams the file through COPY into the session's
--- temporary table import_stage (line, then the eleven columns as text) and
--- the records COPY must not see into import_reject; import_rows() then
--- stores every good row and sets every bad one aside with what is wrong.
+-- temporary table import_stage (line, clean, then the eleven columns as
+-- text) and the records COPY must not see into import_reject; import_rows()
+-- then stores every good row and sets every bad one aside with what is
+-- wrong.  clean is the client's promise (batch/regcheck.c) that the row
+-- passes registration_error; rows without it are checked here.
 
 -- A calendar date YYYY-MM-DD, checked without a cast that could fail.
 create function gelombang.is_date(s text)
@@ -87,22 +89,59 @@ language plpgsql as $$
 declare
 	bad bigint;
 begin
-	-- A seq scan of a freshly filled temporary table returns rows in the
-	-- order they were written (temporary tables are never scanned in
-	-- parallel), so of two rows with one NIK the first in the file wins.
-	insert into gelombang.registration (wave, nik, kk, name, birth_date, sex,
-		occupation, in_school, receives_aid, region_code, phone, joined_at,
-		source_line, run_id)
-	select p_wave, s.nik, s.kk, s.name, s.birth_date::date, s.sex, s.occupation,
-		s.in_school::boolean, s.receives_aid::boolean,
-		coalesce(nullif(s.region_code, ''), left(s.nik, 4)), nullif(s.phone, ''),
-		s.joined_at::timestamptz, s.line, p_run
-	from pg_temp.import_stage s
-	where gelombang.registration_error(s.nik, s.kk, s.name, s.birth_date, s.sex,
-		s.occupation, s.in_school, s.receives_aid, s.region_code, s.phone,
-		s.joined_at) is null
-	on conflict (wave, nik) do nothing;
-	get diagnostics accepted = row_count;
+	-- a stage filled by an older client has no clean column: check every row
+	if not exists (select 1 from pg_attribute
+		       where attrelid = 'pg_temp.import_stage'::regclass
+			 and attname = 'clean' and not attisdropped) then
+		alter table pg_temp.import_stage add column clean boolean not null default false;
+	end if;
+	-- the sort below is the size of the file: in memory, for this
+	-- transaction only
+	if pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('256MB') then
+		perform set_config('work_mem', '256MB', true);
+	end if;
+
+	-- In NIK order the primary key grows at its right edge instead of
+	-- splitting pages all over.  Of the good rows of one NIK the first in
+	-- the file (the smaller line) is stored, unless the wave has the NIK
+	-- already; the others are rejected below.  Without ON CONFLICT, whose
+	-- speculative insertion costs a sixth of the statement: a NIK stored
+	-- meanwhile by another session (join) is a unique violation, and then
+	-- the careful statement runs instead.
+	begin
+		insert into gelombang.registration (wave, nik, kk, name, birth_date, sex,
+			occupation, in_school, receives_aid, region_code, phone, joined_at,
+			source_line, run_id)
+		select distinct on (s.nik) p_wave, s.nik, s.kk, s.name, s.birth_date::date, s.sex,
+			s.occupation, s.in_school::boolean, s.receives_aid::boolean,
+			coalesce(nullif(s.region_code, ''), left(s.nik, 4)), nullif(s.phone, ''),
+			s.joined_at::timestamptz, s.line, p_run
+		from pg_temp.import_stage s
+		where (s.clean
+		       or gelombang.registration_error(s.nik, s.kk, s.name, s.birth_date, s.sex,
+			s.occupation, s.in_school, s.receives_aid, s.region_code, s.phone,
+			s.joined_at) is null)
+		  and not exists (select 1 from gelombang.registration r
+				  where r.wave = p_wave and r.nik = s.nik)
+		order by s.nik, s.line;
+		get diagnostics accepted = row_count;
+	exception when unique_violation then
+		insert into gelombang.registration (wave, nik, kk, name, birth_date, sex,
+			occupation, in_school, receives_aid, region_code, phone, joined_at,
+			source_line, run_id)
+		select p_wave, s.nik, s.kk, s.name, s.birth_date::date, s.sex, s.occupation,
+			s.in_school::boolean, s.receives_aid::boolean,
+			coalesce(nullif(s.region_code, ''), left(s.nik, 4)), nullif(s.phone, ''),
+			s.joined_at::timestamptz, s.line, p_run
+		from pg_temp.import_stage s
+		where s.clean
+		   or gelombang.registration_error(s.nik, s.kk, s.name, s.birth_date, s.sex,
+			s.occupation, s.in_school, s.receives_aid, s.region_code, s.phone,
+			s.joined_at) is null
+		order by s.nik, s.line
+		on conflict (wave, nik) do nothing;
+		get diagnostics accepted = row_count;
+	end;
 
 	-- every staged row stored: nothing to set aside (the common case, and
 	-- the only one that checks each row just once)
