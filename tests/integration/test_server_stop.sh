@@ -26,10 +26,10 @@ stop_under() { # DB JOB POINT
 	: >"$W/run.err"
 	case $job in
 	import)
-		GELOMBANG_FAULT_SLEEP="$point:4000" "$G" --db "dbname=$db" import --wave 2 \
+		GELOMBANG_FAULT_SLEEP="$point:8000" "$G" --db "dbname=$db" import --wave 2 \
 			--rejects "$W/$db.rejects.csv" "$W/wave2.csv" >"$W/run.out" 2>"$W/run.err" & ;;
 	*)
-		GELOMBANG_FAULT_SLEEP="$point:4000" "$G" --db "dbname=$db" --now "$FL_NOW" \
+		GELOMBANG_FAULT_SLEEP="$point:8000" "$G" --db "dbname=$db" --now "$FL_NOW" \
 			"$job" --wave 2 >"$W/run.out" 2>"$W/run.err" & ;;
 	esac
 	pid=$!
