@@ -48,7 +48,14 @@
  *                         rejects-written  the reject file is written (.tmp)
  *                         end-row, committed, renamed (the reject file is
  *                         in place), released
- *   outbox (export)       see outbox.c ("job:outbox:...")
+ *   outbox (export, outbox.c: its own lock, not jobrun.c's)
+ *                         locked, dead-marked, started, begun, first-row,
+ *                         row (every 10,000th message), copy-end, flushed
+ *                         (written, not marked), marked, end-row,
+ *                         committed, released
+ *
+ * tests/integration/test_crash.sh finds the points in the sources and
+ * kills each job at each of them.
  */
 #ifndef GELOMBANG_FAULT_H
 #define GELOMBANG_FAULT_H
