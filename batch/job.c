@@ -69,7 +69,7 @@ job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_r
 	snprintf(sql, sizeof(sql),
 		 "select state, state >= $3::gelombang.wave_state, state < $2::gelombang.wave_state,"
 		 " %s <= coalesce($4::timestamptz, now()), %s,"
-		 " (select count(*) from gelombang.registration r where r.wave = w.wave)"
+		 " w.entries"
 		 " from gelombang.wave w where wave = $1::int for update",
 		 def->due_column ? def->due_column : "'-infinity'::timestamptz",
 		 def->due_column ? SQL_WIB("w.due") : "''");
@@ -117,7 +117,22 @@ job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_r
 		rc = job_stop(ctx, &run, "REFUSED", EXIT_REFUSED, msg);
 		goto cleanup;
 	}
-	rows = atoll(PQgetvalue(res, 0, 5));
+	/* the count close took; before close (a dry run of close) count now,
+	 * while close counts in its own pass */
+	if (!PQgetisnull(res, 0, 5))
+		rows = atoll(PQgetvalue(res, 0, 5));
+	else if (dry || strcmp(def->name, "close") != 0) {
+		PGresult *count = db_query(ctx->conn, "count the entries",
+					   "select count(*) from gelombang.registration r"
+					   " where r.wave = $1::int", 1, params);
+
+		if (!count) {
+			rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
+			goto cleanup;
+		}
+		rows = atoll(PQgetvalue(count, 0, 0));
+		PQclear(count);
+	}
 	if (def->check && (rc = def->check(ctx, w, msg, sizeof(msg))) != 0) {
 		rc = job_stop(ctx, &run, rc == EXIT_REFUSED ? "REFUSED" : "FAILED", rc, msg);
 		goto cleanup;
@@ -170,23 +185,18 @@ close_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long *ro
 	PGresult *res;
 
 	(void) run;
-	/* on its own: ALTER TABLE refuses while this session reads the table */
-	if (db_command(ctx->conn, "close the wave",
-		       "select gelombang.close_wave($1::int, coalesce($2::timestamptz, now()))",
-		       2, params) != 0)
-		return db_failure_exit();
-	fault_job_point("close", "wave-closed");
+	/* close_wave alters the partition: on its own, as ALTER TABLE
+	 * refuses while this session reads the table */
 	res = db_query(ctx->conn, "read the closed wave",
-		       "select null,"
-		       " (select seed from gelombang.wave where wave = $1::int),"
-		       " (select count(*) from gelombang.registration r where r.wave = $1::int"
-		       "  and (r.joined_at < (select opens_at from gelombang.wave where wave = $1::int)"
-		       "   or r.joined_at >= (select closes_at from gelombang.wave where wave = $1::int)))",
-		       1, params);
+		       "select entries, outside, seed from gelombang.close_wave($1::int,"
+		       " coalesce($2::timestamptz, now()))",
+		       2, params);
 	if (!res)
 		return db_failure_exit();
+	fault_job_point("close", "wave-closed");
+	*rows = atoll(PQgetvalue(res, 0, 0));
 	snprintf(msg, len, "wave %s closed: %lld entries (%s outside the wave's hours); seed revealed: %s",
-		 w, *rows, PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 1));
+		 w, *rows, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
 	PQclear(res);
 	return 0;
 }
@@ -275,8 +285,8 @@ select_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long *r
 	if (progress_active())
 		log_info("selecting wave %s ...", w);
 	/* what process froze has not been analysed yet */
-	if (db_command(ctx->conn, "analyse the wave",
-		       "select gelombang.analyze_wave($1::int)", 1, params) != 0)
+	if (db_command(ctx->conn, "analyse what process froze",
+		       "select gelombang.analyze_frozen($1::int)", 1, params) != 0)
 		return db_failure_exit();
 	res = db_query(ctx->conn, "select the wave",
 		       "select gelombang.store_selection($1::int)", 1, params);
@@ -323,8 +333,8 @@ announce_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long 
 		       " 'sms_window_days', $5::int)"
 		       " where wave = $1::int"
 		       " returning (select count(*) from gelombang.participant p where p.wave = $1::int),"
-		       " (select count(*) from gelombang.registration r where r.wave = $1::int"
-		       "  and r.phone is not null)",
+		       " coalesce(sms_recipients, (select count(*) from gelombang.registration r"
+		       "  where r.wave = $1::int and r.phone is not null))",
 		       5, params);
 	if (!res)
 		return db_failure_exit();
