@@ -203,7 +203,7 @@ select is((select message from gelombang.outbox_pending(null, null) where nik = 
 	'rendered from the frozen templates');
 select is((select count(*) from gelombang.outbox_pending(null, 2)), 2::bigint, '--limit');
 select is((select array_agg(nik) from gelombang.outbox_pending(null, null)),
-	(select array_agg(nik) from gelombang.outbox where pending), 'the same messages as the view');
+	(select array_agg(nik order by nik) from gelombang.outbox where pending), 'the same messages as the view');
 insert into gelombang.outbox_export (wave, first_nik, last_nik, messages)
 	select 1, min(nik), max(nik), 2 from (select nik from gelombang.outbox_pending(1, 2)) x;
 select is((select min(nik) from gelombang.outbox_pending(null, null)),

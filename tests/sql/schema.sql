@@ -4,7 +4,7 @@
 -- so what is tested is the constraint or trigger, not a missing grant;
 -- the last section checks the grants of the batch and auditor roles.
 BEGIN;
-select plan(90);
+select plan(94);
 
 create function pg_temp.reg(p_wave int, p_nik text) returns void
 language sql as $$
@@ -153,6 +153,12 @@ select lives_ok($$select gelombang.freeze_inputs(1, '{"timezone": "Asia/Jakarta"
 	'2022-02-14 00:00+07')$$, 'process freezes the inputs of wave 1');
 select is((select state::text || ' ' || close_date from gelombang.wave where wave = 1), 'DIPROSES 2022-02-13',
 	'wave 1 is DIPROSES with its close date');
+select throws_ok($$insert into gelombang.outcome (wave, nik, reason) values (1, '3171011201900001', 'USIA')$$,
+	'23514', null, 'before select a wave has no outcome partition: no outcome can be stored');
+select throws_ok($$select gelombang.outcome_load_begin(2)$$, '55000', null,
+	'outcomes are loaded only for a processed wave');
+select lives_ok($$select gelombang.outcome_load_begin(1)$$, 'select creates the table of wave 1''s outcomes');
+select lives_ok($$select gelombang.outcome_load_end(1)$$, 'and attaches it as the wave''s partition');
 select throws_ok($$update gelombang.wave set rules = rules || '{"min_age": 17}' where wave = 1$$, '55000', null,
 	'the frozen rules cannot change');
 select throws_ok($$update gelombang.wave set close_date = '2022-02-14' where wave = 1$$, '55000', null,
