@@ -150,7 +150,8 @@ cmd_wave_list(struct gb_ctx *ctx)
 		       "select w.wave, w.state, " SQL_WIB("w.opens_at") ", " SQL_WIB("w.closes_at") ","
 		       " " SQL_WIB("w.announce_at") ", w.quota,"
 		       " (select count(*) from gelombang.wave_quota q where q.wave = w.wave),"
-		       " (select count(*) from gelombang.registration r where r.wave = w.wave)"
+		       " coalesce(w.entries, (select count(*) from gelombang.registration r"
+		       "  where r.wave = w.wave))"
 		       " from gelombang.wave w order by w.wave",
 		       0, NULL);
 	if (!res)
@@ -188,9 +189,12 @@ cmd_wave_show(struct gb_ctx *ctx)
 		       "select w.state, " SQL_WIB("w.opens_at") ", " SQL_WIB("w.closes_at") ","
 		       " " SQL_WIB("w.announce_at") ", w.quota, w.commitment,"
 		       " case when w.state >= 'DITUTUP' then w.seed end,"
-		       " (select count(*) from gelombang.registration r where r.wave = w.wave),"
+		       " coalesce(w.entries, (select count(*) from gelombang.registration r"
+		       "  where r.wave = w.wave)),"
 		       " " SQL_WIB("w.closed_at") ", " SQL_WIB("w.processed_at") ", " SQL_WIB("w.selected_at") ","
-		       " " SQL_WIB("w.announced_at") ", w.rules_digest"
+		       " " SQL_WIB("w.announced_at") ", w.rules_digest,"
+		       " (select count(*) from gelombang.wave_quota q where q.wave = w.wave),"
+		       " (select sum(q.quota) from gelombang.wave_quota q where q.wave = w.wave)"
 		       " from gelombang.wave w where w.wave = $1::int",
 		       1, params);
 	if (!res)
@@ -206,7 +210,12 @@ cmd_wave_show(struct gb_ctx *ctx)
 	printf("closes:      %s\n", PQgetvalue(res, 0, 2));
 	printf("announce:    %s\n", PQgetvalue(res, 0, 3));
 	printf("entries:     %s\n", PQgetvalue(res, 0, 7));
-	printf("quota:       %s (national)\n", PQgetvalue(res, 0, 4));
+	/* SPEC §4: with per-province quotas the national one is not used */
+	if (strcmp(PQgetvalue(res, 0, 13), "0") == 0)
+		printf("quota:       %s (national)\n", PQgetvalue(res, 0, 4));
+	else
+		printf("quota:       per province: %s in %s provinces (the national %s is not used)\n",
+		       PQgetvalue(res, 0, 14), PQgetvalue(res, 0, 13), PQgetvalue(res, 0, 4));
 	printf("commitment:  %s\n", PQgetvalue(res, 0, 5));
 	if (PQgetisnull(res, 0, 6))
 		printf("seed:        (hidden until the wave closes)\n");

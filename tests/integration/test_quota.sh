@@ -28,6 +28,8 @@ run 0 "quota set" g quota set --wave 1 "$f"
 same "... stores the quotas" "32=10 35=0" "$(quotas)"
 run 0 "wave show lists them" g wave show --wave 1
 check "... with province 32" grep -Eq '^ +32 +10$' "$W/out"
+check "... and says the national quota is not used" \
+	grep -q '^quota: *per province: 10 in 2 provinces (the national 50 is not used)$' "$W/out"
 
 # every bad file is refused whole, the quotas stay as they were
 while IFS='|' read -r desc text; do
@@ -67,6 +69,7 @@ run 0 "a file with only the header" g quota set --wave 1 "$f"
 same "... removes the per-province quotas" "-" "$(quotas)"
 run 0 "wave show without per-province quotas" g wave show --wave 1
 check "... shows none" bash -c '! grep -q "per-province" "$1"' _ "$W/out"
+check "... and the national quota" grep -q '^quota: *50 (national)$' "$W/out"
 
 qf 'province,quota\n31,1\n'
 expect_exit 1 "quota set of a wave that does not exist: exit 1" g quota set --wave 9 "$f"
