@@ -50,7 +50,7 @@ job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_r
 {
 	struct job_run run;
 	char w[16], msg[512], sql[1024];
-	const char *params[4];
+	const char *params[5];
 	PGresult *res = NULL;
 	long long rows = 0;
 	int rc;
@@ -66,10 +66,15 @@ job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_r
 	params[1] = def->from;
 	params[2] = def->to;
 	params[3] = gb_now_param(ctx);
+	params[4] = dry ? "true" : "false";
 	snprintf(sql, sizeof(sql),
 		 "select state, state >= $3::gelombang.wave_state, state < $2::gelombang.wave_state,"
 		 " %s <= coalesce($4::timestamptz, now()), %s,"
-		 " w.entries"
+		 /* the count close took; before that (and for a wave closed
+		  * before close kept it) count now, except for a close that
+		  * will: it counts in its own pass (close_wave) */
+		 " coalesce(w.entries, (select count(*) from gelombang.registration r"
+		 "  where r.wave = w.wave and (w.state > 'DIBUKA' or $5::boolean)))"
 		 " from gelombang.wave w where wave = $1::int for update",
 		 def->due_column ? def->due_column : "'-infinity'::timestamptz",
 		 def->due_column ? SQL_WIB("w.due") : "''");
@@ -85,7 +90,7 @@ job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_r
 		}
 	}
 	if (db_begin(ctx->conn) != 0 ||
-	    !(res = db_query(ctx->conn, "read the wave", sql, 4, params))) {
+	    !(res = db_query(ctx->conn, "read the wave", sql, 5, params))) {
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
 		goto cleanup;
 	}
@@ -117,22 +122,7 @@ job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_r
 		rc = job_stop(ctx, &run, "REFUSED", EXIT_REFUSED, msg);
 		goto cleanup;
 	}
-	/* the count close took; before close (a dry run of close) count now,
-	 * while close counts in its own pass */
-	if (!PQgetisnull(res, 0, 5))
-		rows = atoll(PQgetvalue(res, 0, 5));
-	else if (dry || strcmp(def->name, "close") != 0) {
-		PGresult *count = db_query(ctx->conn, "count the entries",
-					   "select count(*) from gelombang.registration r"
-					   " where r.wave = $1::int", 1, params);
-
-		if (!count) {
-			rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
-			goto cleanup;
-		}
-		rows = atoll(PQgetvalue(count, 0, 0));
-		PQclear(count);
-	}
+	rows = atoll(PQgetvalue(res, 0, 5));
 	if (def->check && (rc = def->check(ctx, w, msg, sizeof(msg))) != 0) {
 		rc = job_stop(ctx, &run, rc == EXIT_REFUSED ? "REFUSED" : "FAILED", rc, msg);
 		goto cleanup;
@@ -286,7 +276,7 @@ select_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long *r
 		log_info("selecting wave %s ...", w);
 	/* what process froze has not been analysed yet */
 	if (db_command(ctx->conn, "analyse what process froze",
-		       "select gelombang.analyze_frozen($1::int)", 1, params) != 0)
+		       "select gelombang.analyze_frozen()", 0, NULL) != 0)
 		return db_failure_exit();
 	res = db_query(ctx->conn, "select the wave",
 		       "select gelombang.store_selection($1::int)", 1, params);

@@ -154,35 +154,6 @@ $$;
 revoke execute on function gelombang.key_prefix(bytea) from public;
 grant execute on function gelombang.key_prefix(bytea) to gelombang_batch, gelombang_auditor;
 
--- select: as in 002, but the participants go in NIK order, so that their
--- primary key is filled from left to right rather than at random, and
--- without JIT.
-create or replace function gelombang.store_selection(p_wave integer)
-returns bigint language plpgsql as $$
-declare
-	n bigint;
-begin
-	if pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('256MB') then
-		perform set_config('work_mem', '256MB', true);
-	end if;
-	-- compiling this statement's expressions took longer than the
-	-- compiled code saved (measured: 1.3 s of 16 at a million entries)
-	perform set_config('jit', 'off', true);
-	with s as materialized (
-		select * from gelombang.selection(p_wave)
-	),
-	participants as (
-		insert into gelombang.participant (nik, wave, kk, card_number, saldo)
-		select s.nik, p_wave, s.kk, s.card_number, s.saldo
-		from s where s.reason is null
-		order by s.nik
-	)
-	insert into gelombang.outcome (wave, nik, reason, lottery_key)
-	select p_wave, s.nik, s.reason, s.lottery_key from s order by s.nik;
-	get diagnostics n = row_count;
-	return n;
-end $$;
-
 -- The counts a closed wave keeps.  Every job after close reported its
 -- number of entries by counting the wave's partition again, and announce
 -- counted the entries with a phone: half a second each at a million
@@ -299,7 +270,7 @@ create trigger participant_wave_exists after insert on gelombang.participant
 
 -- Statistics before select: what process froze.  The wave's partition
 -- cannot have changed since process analysed it.
-create function gelombang.analyze_frozen(p_wave integer)
+create function gelombang.analyze_frozen()
 returns void language plpgsql security definer
 set search_path = pg_catalog, pg_temp as $$
 begin
@@ -307,5 +278,5 @@ begin
 	analyze gelombang.frozen_kk_prior;
 	analyze gelombang.wave_quota;
 end $$;
-revoke all on function gelombang.analyze_frozen(integer) from public;
-grant execute on function gelombang.analyze_frozen(integer) to gelombang_batch;
+revoke all on function gelombang.analyze_frozen() from public;
+grant execute on function gelombang.analyze_frozen() to gelombang_batch;

@@ -12,6 +12,7 @@ create or replace function gelombang.import_rows(p_wave integer, p_run bigint, p
 language plpgsql as $$
 declare
 	bad bigint;
+	empty boolean;
 begin
 	-- a stage filled by an older client has no clean column: check every row
 	if not exists (select 1 from pg_attribute
@@ -32,24 +33,12 @@ begin
 	-- speculative insertion costs a sixth of the statement: a NIK stored
 	-- meanwhile by another session (join) is a unique violation, and then
 	-- the careful statement runs instead.
+	-- The first import of a wave (the common case) meets no stored NIK:
+	-- with empty true, the planner folds the probe of the partition away
+	-- (each import calls this once in its session: a custom plan, with
+	-- the value of empty in it).
+	empty := not exists (select 1 from gelombang.registration r where r.wave = p_wave);
 	begin
-		-- the first import of a wave (the common case) meets no stored
-		-- NIK: without the probe of the partition for every row
-		if not exists (select 1 from gelombang.registration r where r.wave = p_wave) then
-			insert into gelombang.registration (wave, nik, kk, name, birth_date, sex,
-				occupation, in_school, receives_aid, region_code, phone, joined_at,
-				source_line, run_id)
-			select distinct on (s.nik) p_wave, s.nik, s.kk, s.name, s.birth_date::date, s.sex,
-				s.occupation, s.in_school::boolean, s.receives_aid::boolean,
-				coalesce(nullif(s.region_code, ''), left(s.nik, 4)), nullif(s.phone, ''),
-				s.joined_at::timestamptz, s.line, p_run
-			from pg_temp.import_stage s
-			where s.clean
-			   or gelombang.registration_error(s.nik, s.kk, s.name, s.birth_date, s.sex,
-				s.occupation, s.in_school, s.receives_aid, s.region_code, s.phone,
-				s.joined_at) is null
-			order by s.nik, s.line;
-		else
 		insert into gelombang.registration (wave, nik, kk, name, birth_date, sex,
 			occupation, in_school, receives_aid, region_code, phone, joined_at,
 			source_line, run_id)
@@ -62,10 +51,9 @@ begin
 		       or gelombang.registration_error(s.nik, s.kk, s.name, s.birth_date, s.sex,
 			s.occupation, s.in_school, s.receives_aid, s.region_code, s.phone,
 			s.joined_at) is null)
-		  and not exists (select 1 from gelombang.registration r
-				  where r.wave = p_wave and r.nik = s.nik)
+		  and (empty or not exists (select 1 from gelombang.registration r
+					    where r.wave = p_wave and r.nik = s.nik))
 		order by s.nik, s.line;
-		end if;
 		get diagnostics accepted = row_count;
 	exception when unique_violation then
 		insert into gelombang.registration (wave, nik, kk, name, birth_date, sex,

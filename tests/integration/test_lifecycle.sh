@@ -52,6 +52,7 @@ same "the refused runs changed nothing" "DIBUKA" "$(state 1)"
 # --dry-run: recorded, changes nothing
 run 0 "close --dry-run after closes_at: exit 0" g --now 2022-02-14T00:00+07:00 close --wave 1 --dry-run
 same "... the wave is still open" "DIBUKA" "$(state 1)"
+check "... and says how many entries it would close" grep -q "would close wave 1 ($N entries)" "$W/out"
 same "... the partition takes rows (no check constraint added)" "0" \
 	"$(sql "select count(*) from pg_constraint where conname = 'wave_closed' and conrelid = 'gelombang.registration_1'::regclass")"
 same "... recorded in the history as DRY_RUN" "DRY_RUN|t" \
