@@ -17,7 +17,12 @@ LDLIBS   += -L$(PG_LIB) -lpq -lconfig -lcrypto -lm
 
 SRCS     := $(filter-out batch/main.c, $(wildcard batch/*.c))
 OBJS     := $(SRCS:.c=.o) batch/sql_embedded.o
-SQLS     := $(sort $(wildcard sql/[0-9]*.sql))
+# sql/migrations: numbered, applied once each.  The code files: every
+# function, view, trigger and grant, applied in this order (a file may use
+# what an earlier one defines; roles.sql grants on everything, last).
+MIGRATIONS := $(sort $(wildcard sql/migrations/[0-9]*.sql))
+SQL_CODE   := sql/guards.sql sql/rules.sql sql/dashboard.sql sql/lifecycle.sql \
+              sql/import.sql sql/outbox.sql sql/audit.sql sql/roles.sql
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=bin/tests/%)
 
@@ -28,8 +33,8 @@ bin/gelombang: batch/main.o $(OBJS)
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
-batch/sql_embedded.c: $(SQLS) scripts/embed-sql
-	sh scripts/embed-sql $(SQLS) > $@.tmp && mv $@.tmp $@
+batch/sql_embedded.c: $(MIGRATIONS) $(SQL_CODE) scripts/embed-sql Makefile
+	sh scripts/embed-sql $(MIGRATIONS) -- $(SQL_CODE) > $@.tmp && mv $@.tmp $@
 
 batch/%.o: batch/%.c $(wildcard batch/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -54,9 +59,10 @@ sanitize:
 	$(MAKE) clean
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/sql $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/conf
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/sql/migrations $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/conf
 	install -m 755 bin/gelombang $(DESTDIR)$(BINDIR)/gelombang
-	install -m 644 $(SQLS) $(DESTDIR)$(DATADIR)/sql/
+	install -m 644 $(MIGRATIONS) $(DESTDIR)$(DATADIR)/sql/migrations/
+	install -m 644 $(SQL_CODE) $(DESTDIR)$(DATADIR)/sql/
 	install -m 644 conf/gelombang.conf $(DESTDIR)$(DATADIR)/conf/gelombang.conf.example
 	install -m 644 batch/gelombang.1 $(DESTDIR)$(MANDIR)/gelombang.1
 

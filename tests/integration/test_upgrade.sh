@@ -15,7 +15,7 @@ run() {
 	cp "$W/last.out" "$W/out"
 }
 
-sqldir=$(cd "$(dirname "$0")/../../sql" && pwd)
+sqldir=$(cd "$(dirname "$0")/../../sql/migrations" && pwd)
 udb="${PGDATABASE}_upgrade"
 dropdb --if-exists "$udb" >/dev/null 2>&1
 createdb "$udb"

@@ -1,0 +1,182 @@
+-- guards.sql — what the database itself enforces, whoever writes: a wave
+-- only moves forward and keeps what was fixed or frozen; outcomes,
+-- participants, history and frozen inputs are written once; nothing is
+-- truncated.  Only the owner may disable a guard.
+
+create or replace function gelombang.refuse_change() returns trigger
+language plpgsql as $$
+begin
+	raise exception '% on %.% is not allowed', tg_op, tg_table_schema, tg_table_name
+		using errcode = 'insufficient_privilege',
+		      hint = 'This table is append-only; only the migration owner may disable the guard.';
+end $$;
+
+-- A wave moves forward one state at a time; what was fixed at creation and
+-- what was frozen by a job never changes.
+create or replace function gelombang.wave_guard() returns trigger
+language plpgsql as $$
+begin
+	if tg_op = 'DELETE' then
+		raise exception 'wave % cannot be deleted', old.wave
+			using errcode = 'insufficient_privilege';
+	end if;
+	if (new.wave, new.opens_at, new.closes_at, new.announce_at, new.quota,
+	    new.seed, new.commitment, new.created_at)
+	   is distinct from
+	   (old.wave, old.opens_at, old.closes_at, old.announce_at, old.quota,
+	    old.seed, old.commitment, old.created_at) then
+		raise exception 'wave %: times, quota and seed are fixed at creation', old.wave
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	if new.state < old.state then
+		raise exception 'wave % cannot go back from % to %', old.wave, old.state, new.state
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	if new.state > old.state
+	   and array_position(enum_range(null::gelombang.wave_state), new.state)
+	     <> array_position(enum_range(null::gelombang.wave_state), old.state) + 1 then
+		raise exception 'wave % cannot skip from % to %', old.wave, old.state, new.state
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	if (old.rules is not null and new.rules is distinct from old.rules)
+	   or (old.close_date is not null and new.close_date is distinct from old.close_date)
+	   or (old.sms is not null and new.sms is distinct from old.sms) then
+		raise exception 'wave %: frozen inputs cannot change', old.wave
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	return new;
+end $$;
+
+create or replace trigger wave_guard before update or delete on gelombang.wave
+	for each row execute function gelombang.wave_guard();
+
+-- Quotas change only while the wave is open.
+create or replace function gelombang.wave_quota_guard() returns trigger
+language plpgsql as $$
+declare
+	w integer := case when tg_op = 'DELETE' then old.wave else new.wave end;
+	s gelombang.wave_state;
+begin
+	select state into s from gelombang.wave where wave = w;
+	if s is distinct from 'DIBUKA' then
+		raise exception 'wave % is %: its quotas can no longer change', w, s
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	return case when tg_op = 'DELETE' then old else new end;
+end $$;
+
+create or replace trigger wave_quota_guard before insert or update or delete on gelombang.wave_quota
+	for each row execute function gelombang.wave_quota_guard();
+
+-- Registrations keep the data of their own row; outcomes and participants
+-- are written once by select; history and the outbox cursor only grow.
+create or replace trigger registration_no_update before update on gelombang.registration
+	for each row execute function gelombang.refuse_change();
+
+create or replace trigger outcome_no_change before update or delete on gelombang.outcome
+	for each row execute function gelombang.refuse_change();
+
+create or replace trigger participant_no_change before update or delete on gelombang.participant
+	for each row execute function gelombang.refuse_change();
+
+create or replace trigger job_run_append_only before update or delete on gelombang.job_run
+	for each row execute function gelombang.refuse_change();
+
+create or replace trigger job_run_end_append_only before update or delete on gelombang.job_run_end
+	for each row execute function gelombang.refuse_change();
+
+create or replace trigger outbox_export_append_only before update or delete on gelombang.outbox_export
+	for each row execute function gelombang.refuse_change();
+
+create or replace trigger frozen_prior_no_change before update or delete on gelombang.frozen_prior
+	for each row execute function gelombang.refuse_change();
+
+create or replace trigger frozen_kk_prior_no_change before update or delete on gelombang.frozen_kk_prior
+	for each row execute function gelombang.refuse_change();
+
+create or replace function gelombang.refuse_truncate() returns trigger
+language plpgsql as $$
+begin
+	raise exception 'TRUNCATE on %.% is not allowed', tg_table_schema, tg_table_name
+		using errcode = 'insufficient_privilege';
+end $$;
+
+-- The parent's TRUNCATE trigger does not fire for TRUNCATE of a partition
+-- itself: create_wave and outcome_load_end give each partition its own.
+do $$
+declare t text;
+begin
+	foreach t in array array['wave', 'wave_quota', 'registration', 'outcome', 'participant',
+		'job_run', 'job_run_end', 'outbox_export', 'frozen_prior', 'frozen_kk_prior']
+	loop
+		execute format('create or replace trigger %I before truncate on gelombang.%I
+			for each statement execute function gelombang.refuse_truncate()',
+			t || '_no_truncate', t);
+	end loop;
+end $$;
+
+create or replace function gelombang.wave_record_guard() returns trigger
+language plpgsql as $$
+begin
+	if (old.closed_at is not null and new.closed_at is distinct from old.closed_at)
+	   or (old.processed_at is not null and new.processed_at is distinct from old.processed_at)
+	   or (old.selection_started_at is not null
+	       and new.selection_started_at is distinct from old.selection_started_at)
+	   or (old.selected_at is not null and new.selected_at is distinct from old.selected_at)
+	   or (old.announced_at is not null and new.announced_at is distinct from old.announced_at)
+	   or (old.rules_digest is not null and new.rules_digest is distinct from old.rules_digest) then
+		raise exception 'wave %: what a job recorded cannot change', old.wave
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	return new;
+end $$;
+
+create or replace trigger wave_record_guard before update on gelombang.wave
+	for each row execute function gelombang.wave_record_guard();
+
+create or replace function gelombang.registration_delete_guard() returns trigger
+language plpgsql as $$
+begin
+	if (select state from gelombang.wave where wave = old.wave) > 'DIBUKA' then
+		raise exception 'wave % is closed: its registrations cannot be deleted', old.wave
+			using errcode = 'insufficient_privilege';
+	end if;
+	return old;
+end $$;
+
+create or replace trigger registration_delete_guard before delete on gelombang.registration
+	for each row execute function gelombang.registration_delete_guard();
+
+create or replace function gelombang.wave_count_guard() returns trigger
+language plpgsql as $$
+begin
+	if (old.entries is not null and new.entries is distinct from old.entries)
+	   or (old.sms_recipients is not null
+	       and new.sms_recipients is distinct from old.sms_recipients) then
+		raise exception 'wave %: the counts taken at close cannot change', old.wave
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	return new;
+end $$;
+
+create or replace trigger wave_count_guard before update on gelombang.wave
+	for each row execute function gelombang.wave_count_guard();
+
+create or replace function gelombang.participant_wave_exists() returns trigger
+language plpgsql as $$
+declare
+	missing integer;
+begin
+	select n.wave into missing from new_rows n
+	where not exists (select 1 from gelombang.wave w where w.wave = n.wave)
+	limit 1;
+	if found then
+		raise exception 'participant: wave % does not exist', missing
+			using errcode = 'foreign_key_violation';
+	end if;
+	return null;
+end $$;
+
+create or replace trigger participant_wave_exists after insert on gelombang.participant
+	referencing new table as new_rows
+	for each statement execute function gelombang.participant_wave_exists();
