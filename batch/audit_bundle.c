@@ -3,7 +3,8 @@
  *
  * The bundle is for an auditor who does not run gelombang: every input the
  * selection reads, in plain formats, and a recipe.  Files:
- *   registrations.csv         SPEC §3 columns, one row per entry, as stored
+ *   registrations.csv         the columns the rule reads (SPEC §3 without
+ *                             name and phone), one row per entry, as stored
  *                             (region_code filled in), joined_at in WIB
  *   earlier_participants.csv  nik: entries that were participants of an
  *                             earlier wave when the wave was processed
@@ -15,14 +16,20 @@
  *   results.csv               what is stored: nik,status,reason,lottery_key,
  *                             card_number,saldo
  *   README.md, recompute.py, SHA256SUMS
+ * The bundle holds personal data (NIK, KK, birth dates): the directory is
+ * made 0700 and every file 0600, and a directory that is not empty is
+ * refused unless --force (audit_bundle_check, before the audit starts).
  */
 #include "audit.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -178,12 +185,9 @@ static const char recompute_py[] =
 	"        filled[unit] = filled.get(unit, 0) + 1\n"
 	"        winners.append((k, nik))\n"
 	"\n"
-	"# step 6: gelombang numbers the winners' cards in lottery-key order:\n"
-	"# \"8\", the wave in 4 digits, the serial in 10, the Luhn check digit\n"
-	"card = {}\n"
-	"for serial, (k, nik) in enumerate(sorted(winners), start=1):\n"
-	"    payload = \"8%04d%010d\" % (wave[\"wave\"], serial)\n"
-	"    card[nik] = payload + str(luhn_digit(payload))\n"
+	"# step 6: gelombang draws the winners' card numbers at random; they are\n"
+	"# checked below (one per LOLOS entry, 16 digits, Luhn, none twice), not\n"
+	"# recomputed\n"
 	"\n"
 	"seen = set()\n"
 	"stored_cards = {}\n"
@@ -197,9 +201,11 @@ static const char recompute_py[] =
 	"        \"status\": \"LOLOS\" if reason[nik] is None else \"TIDAK_LOLOS\",\n"
 	"        \"reason\": reason[nik] or \"\",\n"
 	"        \"lottery_key\": key[nik] or \"\",\n"
-	"        \"card_number\": card.get(nik, \"\"),\n"
-	"        \"saldo\": str(rules[\"saldo\"]) if nik in card else \"\",\n"
+	"        \"saldo\": str(rules[\"saldo\"]) if reason[nik] is None else \"\",\n"
 	"    }\n"
+	"    if (row[\"card_number\"] != \"\") != (reason[nik] is None):\n"
+	"        problems.append(f\"{nik}: card_number: stored {row['card_number'] or '(none)'}, \"\n"
+	"                        f\"recomputed {'a card' if reason[nik] is None else '(none)'}\")\n"
 	"    for column, value in want.items():\n"
 	"        if row[column] != value:\n"
 	"            problems.append(f\"{nik}: {column}: stored {row[column] or '(none)'}, \"\n"
@@ -223,6 +229,22 @@ static const char recompute_py[] =
 	"    sys.exit(1)\n"
 	"print(f\"identical: {len(reason)} entries\")\n";
 
+/* a file of the bundle, for the owner only (also when --force rewrites it) */
+static FILE *
+bundle_fopen(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if (fchmod(fd, 0600) != 0 || !(f = fdopen(fd, "w"))) {
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
 static int
 bundle_open(struct bundle *b, const char *name, struct bundle_file *bf)
 {
@@ -230,7 +252,7 @@ bundle_open(struct bundle *b, const char *name, struct bundle_file *bf)
 
 	memset(bf, 0, sizeof(*bf));
 	snprintf(path, sizeof(path), "%s/%s", b->dir, name);
-	bf->f = fopen(path, "w");
+	bf->f = bundle_fopen(path);
 	bf->md = EVP_MD_CTX_new();
 	if (!bf->f || !bf->md || !EVP_DigestInit_ex(bf->md, EVP_sha256(), NULL)) {
 		log_error("could not write \"%s\": %s", path, bf->f ? "out of memory" : strerror(errno));
@@ -320,7 +342,8 @@ bundle_tables(struct bundle *b)
 		const char *name, *query;
 	} tables[] = {
 		{"registrations.csv",
-		 "select * from gelombang.audit_registrations(%d) order by nik"},
+		 "select nik, kk, birth_date, sex, occupation, in_school, receives_aid, region_code,"
+		 " joined_at from gelombang.audit_registrations(%d) order by nik"},
 		{"earlier_participants.csv",
 		 "select nik from gelombang.frozen_prior where wave = %d order by nik"},
 		{"household_prior.csv",
@@ -361,7 +384,7 @@ bundle_readme(struct bundle *b, PGresult *w)
 		     "\n"
 		     "| file | what |\n"
 		     "|---|---|\n"
-		     "| `registrations.csv` | every entry of the wave: `nik,kk,name,birth_date,sex,occupation,in_school,receives_aid,region_code,phone,joined_at` (`region_code` as stored: an empty one was filled with the NIK's first 4 digits; `joined_at` in WIB) |\n"
+		     "| `registrations.csv` | every entry of the wave, with what the rule reads: `nik,kk,birth_date,sex,occupation,in_school,receives_aid,region_code,joined_at` (no name, no phone; `region_code` as stored: an empty one was filled with the NIK's first 4 digits; `joined_at` in WIB) |\n"
 		     "| `earlier_participants.csv` | `nik`: entries that were participants of an earlier wave |\n"
 		     "| `household_prior.csv` | `kk,prior`: participants of earlier waves per family card (KK) |\n"
 		     "| `quotas.csv` | `province,quota`; only the header when the wave has a national quota |\n"
@@ -417,8 +440,9 @@ bundle_readme(struct bundle *b, PGresult *w)
 		     "   `KUOTA_PENUH`.\n"
 		     "6. **Result**: kept entries are `LOLOS`, with saldo `saldo` of `rules.json`\n"
 		     "   and a 16-digit Luhn-valid card number unique across waves.  gelombang\n"
-		     "   numbers them in lottery-key order: `8`, the wave in 4 digits, the serial\n"
-		     "   in 10 digits, the Luhn check digit.\n"
+		     "   draws them at random (so that one card tells nothing of the others):\n"
+		     "   they are checked — one per `LOLOS` entry, 16 digits, Luhn, none twice —\n"
+		     "   not recomputed.\n"
 		     "\n"
 		     "## 3. Recompute everything\n"
 		     "\n"
@@ -480,7 +504,7 @@ bundle_sums(struct bundle *b)
 	bool ok;
 
 	snprintf(path, sizeof(path), "%s/SHA256SUMS", b->dir);
-	f = fopen(path, "w");
+	f = bundle_fopen(path);
 	ok = f && fwrite(b->sums, 1, b->sums_len, f) == b->sums_len;
 	if (f && fclose(f) != 0)
 		ok = false;
@@ -489,6 +513,26 @@ bundle_sums(struct bundle *b)
 		return EXIT_SOFTWARE;
 	}
 	return 0;
+}
+
+int
+audit_bundle_check(const char *dir, bool force)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool empty = true;
+
+	if (!d)
+		return 0; /* absent (made later), or not a directory: reported then */
+	while (empty && (e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			empty = false;
+	closedir(d);
+	if (empty || force)
+		return 0;
+	log_error("could not write the audit bundle: directory \"%s\" is not empty", dir);
+	log_hint("Name a new or empty directory, or add --force to write over the bundle in it.");
+	return EXIT_REFUSED;
 }
 
 int
@@ -501,7 +545,7 @@ audit_write_bundle(struct gb_ctx *ctx, const char *dir, int wave)
 	b.ctx = ctx;
 	b.dir = dir;
 	b.wave = wave;
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		log_error("could not create directory \"%s\": %s", dir, strerror(errno));
 		return EXIT_SOFTWARE;
 	}

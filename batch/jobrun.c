@@ -15,6 +15,10 @@
 /* 'gelb': the first key of every advisory lock this program takes */
 #define JR_LOCK_CLASS "1734700130"
 
+/* how far --now may be ahead of the database server's clock without
+ * lifecycle.allow_simulated_clock: clocks drift, a drill does not */
+#define JR_CLOCK_TOLERANCE "5 minutes"
+
 int
 jr_lock(struct gb_ctx *ctx, int wave)
 {
@@ -103,6 +107,42 @@ jr_mark_dead(struct gb_ctx *ctx, int wave)
 	PQclear(res);
 }
 
+/*
+ * --now is for drills and tests: a clock ahead of the real one would let a
+ * job close a wave (and reveal its seed) or announce it before its time.
+ * Refused, and recorded REFUSED, for every job but audit (which changes
+ * no wave) unless the configuration allows it.  A clock in the past is a
+ * catch-up and always accepted.
+ */
+static int
+jr_check_clock(struct gb_ctx *ctx, struct job_run *run)
+{
+	const char *params[1] = {gb_now_param(ctx)};
+	char msg[256];
+	PGresult *res;
+	bool ahead;
+
+	if (!ctx->has_now || ctx->cfg.allow_simulated_clock || strcmp(run->job, "audit") == 0)
+		return 0;
+	res = db_query(ctx->conn, "compare the clock with the real one",
+		       "select $1::timestamptz > now() + interval '" JR_CLOCK_TOLERANCE "',"
+		       " " SQL_WIB("$1::timestamptz") ", " SQL_WIB("now()"),
+		       1, params);
+	if (!res)
+		return jr_fail(ctx, run, db_failure_exit(), NULL);
+	ahead = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	if (ahead)
+		snprintf(msg, sizeof(msg), "the clock given with --now (%s) is ahead of the real one (%s)",
+			 PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+	PQclear(res);
+	if (!ahead)
+		return 0;
+	log_error("could not run %s: %s", run->job, msg);
+	log_hint("--now is for drills and tests: a clock ahead of the real one is accepted only where"
+		 " the configuration sets lifecycle.allow_simulated_clock = true.");
+	return jr_fail(ctx, run, EXIT_REFUSED, msg);
+}
+
 int
 jr_begin(struct gb_ctx *ctx, struct job_run *run, const char *job, int wave, bool dry_run)
 {
@@ -127,11 +167,12 @@ jr_begin(struct gb_ctx *ctx, struct job_run *run, const char *job, int wave, boo
 	jr_mark_dead(ctx, wave);
 	fault_job_point(job, "dead-marked");
 	rc = jr_record_start(ctx, run);
-	if (rc != 0)
+	if (rc != 0) {
 		jr_unlock(ctx, wave);
-	else
-		fault_job_point(job, "started");
-	return rc;
+		return rc;
+	}
+	fault_job_point(job, "started");
+	return jr_check_clock(ctx, run);
 }
 
 int

@@ -7,7 +7,7 @@
 -- Tampering needs the guard triggers off: this runs as the superuser,
 -- inside the test's transaction, which is rolled back.
 BEGIN;
-select plan(42);
+select plan(45);
 
 create function pg_temp.reg(p_nik text, p_birth date, p_sex text, p_joined timestamptz,
 	p_kk text default null, p_region text default null, p_phone text default '081234567890')
@@ -102,7 +102,7 @@ update gelombang.outcome set lottery_key = (select lottery_key from lolos) where
 	and nik = (select nik from lolos);
 
 delete from gelombang.participant where nik = (select nik from lolos);
-select is(pg_temp.diffs(), (select nik || ' participant missing: - / ' || card_number from lolos),
+select is(pg_temp.diffs(), (select nik || ' participant missing: - / LOLOS' from lolos),
 	'a deleted participant');
 insert into gelombang.participant
 	select nik, 1, '3171000000000009', card_number, 3550000 from lolos;
@@ -117,15 +117,29 @@ select is(pg_temp.diffs(), (select nik || ' participant kk: 3171000000000000 / 3
 	'a changed family card');
 update gelombang.participant set kk = '3171000000000009' where nik = (select nik from lolos);
 
+-- card numbers are drawn at random: not recomputed, but checked
+select ok((select bool_and(card_number ~ '^8[0-9]{15}$' and gelombang.luhn_valid(card_number))
+	from gelombang.participant where wave = 1), 'select draws 16-digit Luhn-valid card numbers');
 update gelombang.participant set card_number = gelombang.card_number(1, 77)
 	where nik = (select nik from lolos);
-select is(pg_temp.diffs(), (select nik || ' card_number: ' || gelombang.card_number(1, 77) || ' / '
-	|| card_number from lolos), 'another valid card number');
+select is(pg_temp.diffs(), '', 'another valid, unique card number is what select could have drawn');
+alter table gelombang.participant drop constraint participant_card_number_key;
+update gelombang.participant set card_number = (select p.card_number from gelombang.participant p
+	where p.wave = 1 and p.nik <> (select nik from lolos) limit 1)
+	where nik = (select nik from lolos);
+select ok(pg_temp.diffs() like '%card_number not unique%', 'a card number held twice is found');
+update gelombang.participant set card_number = (select card_number from lolos)
+	where nik = (select nik from lolos);
+alter table gelombang.participant drop constraint participant_card_luhn;
+update gelombang.participant set card_number = left(card_number, 15)
+	|| ((right(card_number, 1)::int + 1) % 10)::text where nik = (select nik from lolos);
+select is(pg_temp.diffs(), (select nik || ' card_number invalid: ' || left(card_number, 15)
+	|| ((right(card_number, 1)::int + 1) % 10)::text || ' / 16 digits, Luhn-valid' from lolos),
+	'a card number with a wrong check digit is found');
 update gelombang.participant set card_number = (select card_number from lolos)
 	where nik = (select nik from lolos);
 
-alter table gelombang.participant drop constraint participant_card_luhn,
-	drop constraint participant_card_number_check;
+alter table gelombang.participant drop constraint participant_card_number_check;
 update gelombang.participant set card_number = '12345' where nik = (select nik from lolos);
 select ok(pg_temp.diffs() like '%card_number invalid: 12345 / 16 digits%', 'a card number not of 16 digits');
 update gelombang.participant set card_number = (select card_number from lolos)
