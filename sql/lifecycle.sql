@@ -170,7 +170,7 @@ end $$;
 -- for a wave created before 011, into its partition, in NIK order, for the
 -- same reason as the participants.
 --
--- Each participant's card number is drawn at random (random_card_number,
+-- Each participant's card number is drawn at random (card_of_digits,
 -- SPEC §4 step 6).  A number already held — by a participant of any wave,
 -- or drawn twice in this statement — is skipped by ON CONFLICT and that
 -- participant drawn again, the few of them in one statement a round,
@@ -199,9 +199,10 @@ begin
 		),
 		participants as (
 			insert into gelombang.participant (nik, wave, kk, card_number, saldo)
-			select s.nik, $1, s.kk, gelombang.random_card_number(), s.saldo
-			from s where s.reason is null
-			order by s.nik
+			select x.nik, $1, x.kk, gelombang.card_of_digits(x.digits), x.saldo
+			from (select s.nik, s.kk, s.saldo, gelombang.random_card_digits() as digits
+			      from s where s.reason is null offset 0) x
+			order by x.nik
 			on conflict (card_number) do nothing
 			returning 1
 		),
@@ -225,12 +226,14 @@ begin
 				p_wave, winners - carded;
 		end if;
 		insert into gelombang.participant (nik, wave, kk, card_number, saldo)
-		select o.nik, p_wave, r.kk, gelombang.random_card_number(),
+		select m.nik, p_wave, m.kk, gelombang.card_of_digits(m.digits),
 			(select (w.rules->>'saldo')::bigint from gelombang.wave w where w.wave = p_wave)
-		from gelombang.outcome o
-		join gelombang.registration r on r.wave = p_wave and r.nik = o.nik
-		where o.wave = p_wave and o.reason is null
-		  and not exists (select 1 from gelombang.participant x where x.nik = o.nik)
+		from (select o.nik, r.kk, gelombang.random_card_digits() as digits
+		      from gelombang.outcome o
+		      join gelombang.registration r on r.wave = p_wave and r.nik = o.nik
+		      where o.wave = p_wave and o.reason is null
+			and not exists (select 1 from gelombang.participant x where x.nik = o.nik)
+		      offset 0) m
 		on conflict (card_number) do nothing;
 		get diagnostics added = row_count;
 		carded := carded + added;

@@ -190,7 +190,17 @@ fails gb_t_audit "start a run of another job than audit" \
 	"select gelombang.run_start('announce', 4, 'x', 'h', 1, 'x', '', '', null, false, null)"
 same "no end row was written by any of them" "$ends" "$(sql "select count(*) from gelombang.job_run_end")"
 same "wave 4 is still open" DIBUKA "$(sql "select state from gelombang.wave where wave = 4")"
-expect_exit 0 "batch: close wave 4 at its time" gb --now 2099-04-05T00:00:00+07:00 close --wave 4
+# wave 4 closes in 2099: a drill's clock, which its configuration allows
+printf 'lifecycle: { allow_simulated_clock = true; };\n' >"$W/drill.conf"
+expect_exit 1 "batch: close wave 4 at a clock ahead of the real one: refused" \
+	gb --now 2099-04-05T00:00:00+07:00 close --wave 4
+grep -q "could not run close: the clock given with --now (2099-04-05 00:00:00 WIB) is ahead of the real one" \
+	"$W/last.err" && _ok "... saying so" || _not_ok "... saying so"
+same "... recorded REFUSED, with the clock" "REFUSED|2099-04-04 17:00:00" \
+	"$(sql "select outcome || '|' || (now_override at time zone 'UTC') from gelombang.history
+		where wave = 4 order by id desc limit 1")"
+expect_exit 0 "batch: close wave 4 at its time, as a drill" \
+	"$G" -c "$W/drill.conf" --db "dbname=$db user=gb_t_batch" --now 2099-04-05T00:00:00+07:00 close --wave 4
 same "the real close succeeds" "close|SUCCEEDED" \
 	"$(sql "select job || '|' || outcome from gelombang.history where wave = 4 order by id desc limit 1")"
 same "the run left open by the role's session is DEAD (by the next run)" "DEAD" \

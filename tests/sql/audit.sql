@@ -7,7 +7,7 @@
 -- Tampering needs the guard triggers off: this runs as the superuser,
 -- inside the test's transaction, which is rolled back.
 BEGIN;
-select plan(45);
+select plan(47);
 
 create function pg_temp.reg(p_nik text, p_birth date, p_sex text, p_joined timestamptz,
 	p_kk text default null, p_region text default null, p_phone text default '081234567890')
@@ -41,7 +41,20 @@ select gelombang.freeze_inputs(1, '{"timezone": "Asia/Jakarta", "min_age": 18, "
 	"household_cap": 2, "exclude_aid_recipients": true, "excluded_occupations": [],
 	"priority_regions": [], "provinces": ["31", "32"], "saldo": 3550000}', 'digest', now());
 update gelombang.wave set selection_started_at = now() where wave = 1;
+-- card numbers: drawn at random, 16 digits, Luhn-valid
+select is((select count(distinct c)::int || ' ' || bool_and(c ~ '^8[0-9]{15}$' and gelombang.luhn_valid(c))
+	   from (select gelombang.card_of_digits(gelombang.random_card_digits()) as c
+		 from generate_series(1, 1000)) x),
+	'1000 true', 'random card numbers: 1000 draws, 1000 numbers, each of 16 digits and Luhn-valid');
+-- a number drawn twice (here: the first two draws) is drawn again
+create sequence pg_temp.draws;
+create or replace function gelombang.random_card_digits() returns bigint language sql volatile as $$
+	select case when nextval('pg_temp.draws') <= 2 then 7 else 3 end
+$$;
 select gelombang.store_selection(1);
+select is((select string_agg(card_number, ' ' order by card_number) from gelombang.participant
+	   where wave = 1), gelombang.card_of_digits(3) || ' ' || gelombang.card_of_digits(7),
+	'a card number drawn twice is drawn again for one of its holders');
 update gelombang.wave set state = 'DISELEKSI', selected_at = now() where wave = 1;
 
 -- a clean wave ---------------------------------------------------------------------
