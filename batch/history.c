@@ -16,8 +16,9 @@
  * (gelombang_cron)"; the role is recorded by gelombang.run_start, the
  * operator is what --operator said) and the clock: "real", or "sim" and
  * the time --now gave.  The CSV keeps SPEC §3's columns: the role and the
- * clock are in the text table and in the view gelombang.history.  --failed keeps FAILED, INTERRUPTED, DEAD, REFUSED and
- * BUSY runs.  Both stream, so a long history costs no memory.
+ * clock are in the text table and in the view gelombang.history.
+ * --failed keeps FAILED, INTERRUPTED, DEAD, REFUSED and BUSY runs.  Both
+ * stream, so a long history costs no memory.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -111,7 +111,7 @@ cmd_wave_create(struct gb_ctx *ctx)
 	rc = wave_check_new(ctx, w, o->opens.pg, o->closes.pg, o->has_announce ? o->announce.pg : NULL,
 			    seed);
 	if (rc != 0) {
-		jr_fail(ctx, &run, rc, "refused: wave number or times break the rules");
+		jr_fail(ctx, &run, rc, "refused: wave number, times or seed break the rules");
 		goto unlock;
 	}
 	params[0] = w;

@@ -22,7 +22,7 @@ createdb "$mdb"
 gm() { "$G" --db "dbname=$mdb" "$@"; }
 run 0 "migrate of an empty database" gm migrate
 check "it says what it applied" grep -q "applied" "$W/out"
-same "every migration recorded" "$(ls "$(dirname "$0")/../../sql"/*.sql | wc -l)" \
+same "every migration recorded" "$(ls "$(dirname "$0")/../../sql/migrations"/*.sql | wc -l)" \
 	"$(psql -X -At -d "$mdb" -c 'select count(*) from gelombang.schema_migration')"
 pg_dump -s -d "$mdb" | grep -v '^\\\(un\)\?restrict ' >"$W/schema1.sql"
 run 0 "migrate again" gm migrate
