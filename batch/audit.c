@@ -10,7 +10,9 @@
  *   3. independently of the SQL, every stored outcome is streamed through
  *      COPY and its lottery key recomputed here with OpenSSL
  *      (SHA-256 of "<seed>:<nik>"), its card number checked (16 digits,
- *      Luhn) and its saldo compared with the frozen rules;
+ *      Luhn; card numbers are drawn at random by select, so their form,
+ *      uniqueness and holders are checked, not their value) and its
+ *      saldo compared with the frozen rules;
  *   4. with --independent DIR, the bundle of audit_bundle.c.
  * Prints "identical: N entries" and exits 0, or the first AUDIT_SHOW
  * differences and their count and exits 1.  The run is recorded in the
@@ -312,6 +314,9 @@ cmd_audit(struct gb_ctx *ctx)
 		log_error("out of memory");
 		return EXIT_SOFTWARE;
 	}
+	if (ctx->opt.independent &&
+	    (rc = audit_bundle_check(ctx->opt.independent, ctx->opt.force)) != 0)
+		goto cleanup;
 	rc = jr_begin(ctx, &run, "audit", ctx->opt.wave, false);
 	if (rc != 0)
 		goto cleanup;

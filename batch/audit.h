@@ -8,7 +8,8 @@
 
 /*
  * Write the independent audit bundle of wave into directory dir (created
- * if missing; files of the same names are replaced): the frozen inputs as
+ * mode 0700 if missing; files mode 0600, those of the same names replaced):
+ * the frozen inputs the rule reads (no name, no phone) as
  * CSV and JSON, the seed and its commitment, the stored results, a README
  * with the sha256sum recipe of SPEC §4, recompute.py (Python 3 standard
  * library only) that recomputes the results from the bundle alone, and
@@ -18,5 +19,10 @@
  * exit code after reporting what failed.
  */
 int audit_write_bundle(struct gb_ctx *ctx, const char *dir, int wave);
+
+/* Before the audit: a directory dir that exists and is not empty is
+ * refused (EXIT_REFUSED, after the message) unless force.  Returns 0 when
+ * the bundle may be written there. */
+int audit_bundle_check(const char *dir, bool force);
 
 #endif

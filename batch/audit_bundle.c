@@ -3,7 +3,8 @@
  *
  * The bundle is for an auditor who does not run gelombang: every input the
  * selection reads, in plain formats, and a recipe.  Files:
- *   registrations.csv         SPEC §3 columns, one row per entry, as stored
+ *   registrations.csv         the columns the rule reads (SPEC §3 without
+ *                             name and phone), one row per entry, as stored
  *                             (region_code filled in), joined_at in WIB
  *   earlier_participants.csv  nik: entries that were participants of an
  *                             earlier wave when the wave was processed
@@ -15,14 +16,20 @@
  *   results.csv               what is stored: nik,status,reason,lottery_key,
  *                             card_number,saldo
  *   README.md, recompute.py, SHA256SUMS
+ * The bundle holds personal data (NIK, KK, birth dates): the directory is
+ * made 0700 and every file 0600, and a directory that is not empty is
+ * refused unless --force (audit_bundle_check, before the audit starts).
  */
 #include "audit.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -50,6 +57,22 @@ struct bundle_file {
  * batch/recompute.py, embedded at build time (scripts/embed-text) */
 extern const char gb_recompute_py[];
 
+/* a file of the bundle, for the owner only (also when --force rewrites it) */
+static FILE *
+bundle_fopen(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if (fchmod(fd, 0600) != 0 || !(f = fdopen(fd, "w"))) {
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
 static int
 bundle_open(struct bundle *b, const char *name, struct bundle_file *bf)
 {
@@ -57,7 +80,7 @@ bundle_open(struct bundle *b, const char *name, struct bundle_file *bf)
 
 	memset(bf, 0, sizeof(*bf));
 	snprintf(path, sizeof(path), "%s/%s", b->dir, name);
-	bf->f = fopen(path, "w");
+	bf->f = bundle_fopen(path);
 	bf->md = EVP_MD_CTX_new();
 	if (!bf->f || !bf->md || !EVP_DigestInit_ex(bf->md, EVP_sha256(), NULL)) {
 		log_error("could not write \"%s\": %s", path, bf->f ? "out of memory" : strerror(errno));
@@ -147,7 +170,8 @@ bundle_tables(struct bundle *b)
 		const char *name, *query;
 	} tables[] = {
 		{"registrations.csv",
-		 "select * from gelombang.audit_registrations(%d) order by nik"},
+		 "select nik, kk, birth_date, sex, occupation, in_school, receives_aid, region_code,"
+		 " joined_at from gelombang.audit_registrations(%d) order by nik"},
 		{"earlier_participants.csv",
 		 "select nik from gelombang.frozen_prior where wave = %d order by nik"},
 		{"household_prior.csv",
@@ -188,7 +212,7 @@ bundle_readme(struct bundle *b, PGresult *w)
 		     "\n"
 		     "| file | what |\n"
 		     "|---|---|\n"
-		     "| `registrations.csv` | every entry of the wave: `nik,kk,name,birth_date,sex,occupation,in_school,receives_aid,region_code,phone,joined_at` (`region_code` as stored: an empty one was filled with the NIK's first 4 digits; `joined_at` in WIB) |\n"
+		     "| `registrations.csv` | every entry of the wave, with what the rule reads: `nik,kk,birth_date,sex,occupation,in_school,receives_aid,region_code,joined_at` (no name, no phone; `region_code` as stored: an empty one was filled with the NIK's first 4 digits; `joined_at` in WIB) |\n"
 		     "| `earlier_participants.csv` | `nik`: entries that were participants of an earlier wave |\n"
 		     "| `household_prior.csv` | `kk,prior`: participants of earlier waves per family card (KK) |\n"
 		     "| `quotas.csv` | `province,quota`; only the header when the wave has a national quota |\n"
@@ -244,8 +268,9 @@ bundle_readme(struct bundle *b, PGresult *w)
 		     "   `KUOTA_PENUH`.\n"
 		     "6. **Result**: kept entries are `LOLOS`, with saldo `saldo` of `rules.json`\n"
 		     "   and a 16-digit Luhn-valid card number unique across waves.  gelombang\n"
-		     "   numbers them in lottery-key order: `8`, the wave in 4 digits, the serial\n"
-		     "   in 10 digits, the Luhn check digit.\n"
+		     "   draws them at random (so that one card tells nothing of the others):\n"
+		     "   they are checked — one per `LOLOS` entry, 16 digits, Luhn, none twice —\n"
+		     "   not recomputed.\n"
 		     "\n"
 		     "## 3. Recompute everything\n"
 		     "\n"
@@ -307,7 +332,7 @@ bundle_sums(struct bundle *b)
 	bool ok;
 
 	snprintf(path, sizeof(path), "%s/SHA256SUMS", b->dir);
-	f = fopen(path, "w");
+	f = bundle_fopen(path);
 	ok = f && fwrite(b->sums, 1, b->sums_len, f) == b->sums_len;
 	if (f && fclose(f) != 0)
 		ok = false;
@@ -316,6 +341,26 @@ bundle_sums(struct bundle *b)
 		return EXIT_SOFTWARE;
 	}
 	return 0;
+}
+
+int
+audit_bundle_check(const char *dir, bool force)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool empty = true;
+
+	if (!d)
+		return 0; /* absent (made later), or not a directory: reported then */
+	while (empty && (e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			empty = false;
+	closedir(d);
+	if (empty || force)
+		return 0;
+	log_error("could not write the audit bundle: directory \"%s\" is not empty", dir);
+	log_hint("Name a new or empty directory, or add --force to write over the bundle in it.");
+	return EXIT_REFUSED;
 }
 
 int
@@ -328,7 +373,7 @@ audit_write_bundle(struct gb_ctx *ctx, const char *dir, int wave)
 	b.ctx = ctx;
 	b.dir = dir;
 	b.wave = wave;
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		log_error("could not create directory \"%s\": %s", dir, strerror(errno));
 		return EXIT_SOFTWARE;
 	}

@@ -117,6 +117,7 @@ cfg_defaults(struct gb_config *cfg)
 	cfg->sms_window_days = 30;
 	cfg->statement_timeout = 0;
 	cfg->progress = true;
+	cfg->allow_simulated_clock = false;
 }
 
 /* cfg_defaults() cannot report running out of memory; this sees it. */
@@ -241,6 +242,12 @@ static const struct key_spec jobs_keys[] = {
 	{ .name = NULL },
 };
 
+static const struct key_spec lifecycle_keys[] = {
+	{ .name = "allow_simulated_clock", .kind = K_BOOL,
+	  .off = OFF(allow_simulated_clock) },
+	{ .name = NULL },
+};
+
 static const struct key_spec top_keys[] = {
 	{ .name = "timezone", .kind = K_STRING, .off = OFF(timezone),
 	  .check = check_timezone },
@@ -249,6 +256,7 @@ static const struct key_spec top_keys[] = {
 	{ .name = "benefit", .kind = K_GROUP, .members = benefit_keys },
 	{ .name = "sms", .kind = K_GROUP, .members = sms_keys },
 	{ .name = "jobs", .kind = K_GROUP, .members = jobs_keys },
+	{ .name = "lifecycle", .kind = K_GROUP, .members = lifecycle_keys },
 	{ .name = NULL },
 };
 

@@ -14,6 +14,9 @@
  *                               training, placeholder {hari}       (30)
  *   jobs.statement_timeout     int seconds 0..86400, 0 = none   (0)
  *   jobs.progress              bool, progress lines on a terminal (true)
+ *   lifecycle.allow_simulated_clock bool: a --now ahead of the real clock
+ *                               is accepted for jobs that change a wave
+ *                               (drill and test databases only) (false)
  */
 #ifndef GELOMBANG_CONFIG_H
 #define GELOMBANG_CONFIG_H
@@ -49,6 +52,7 @@ struct gb_config {
 	int sms_window_days;
 	int statement_timeout;
 	bool progress;
+	bool allow_simulated_clock; /* lifecycle.allow_simulated_clock, default false */
 };
 
 /* The built-in defaults, every string owned (free with cfg_free). */

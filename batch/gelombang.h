@@ -41,6 +41,7 @@ struct gb_opts {
 	const char *output;	/* -o FILE */
 	long long limit;	/* outbox export --limit; 0 = all */
 	const char *independent; /* audit --independent DIR */
+	bool force;		/* audit --force: write over a bundle */
 	bool failed;		/* history --failed */
 };
 

@@ -12,8 +12,13 @@
  * offset spelled out so that spreadsheets and tools read them as the
  * instants they are); finished_at, wave and rows empty where there is
  * none.  --format text (the default) is a table for a terminal, with the
- * run's duration.  --failed keeps FAILED, INTERRUPTED, DEAD, REFUSED and
- * BUSY runs.  Both stream, so a long history costs no memory.
+ * run's duration, the database role beside the operator ("alice
+ * (gelombang_cron)"; the role is recorded by gelombang.run_start, the
+ * operator is what --operator said) and the clock: "real", or "sim" and
+ * the time --now gave.  The CSV keeps SPEC §3's columns: the role and the
+ * clock are in the text table and in the view gelombang.history.
+ * --failed keeps FAILED, INTERRUPTED, DEAD, REFUSED and BUSY runs.  Both
+ * stream, so a long history costs no memory.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,22 +79,30 @@ history_csv(struct gb_ctx *ctx, const char *wave, const char *failed)
 static void
 history_text_header(void)
 {
-	printf("%6s  %-13s %5s  %-19s  %12s  %-12s %-13s %10s  %s\n", "run", "job", "wave",
-	       "started (WIB)", "duration", "operator", "outcome", "rows", "message");
+	printf("%6s  %-13s %5s  %-19s  %12s  %-24s %-20s %-13s %10s  %s\n", "run", "job", "wave",
+	       "started (WIB)", "duration", "operator (role)", "clock (WIB)", "outcome", "rows",
+	       "message");
 }
 
 static void
 history_text_row(PGresult *res, int i)
 {
-	char duration[32];
+	char duration[32], who[160], clock[40];
 	bool running = strcmp(PQgetvalue(res, i, 6), "RUNNING") == 0;
 
 	format_duration(PQgetisnull(res, i, 4) ? NULL : PQgetvalue(res, i, 4), running,
 			duration, sizeof(duration));
-	printf("%6s  %-13s %5s  %-19s  %12s  %-12s %-13s %10s  %s\n", PQgetvalue(res, i, 0),
-	       PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), duration,
-	       PQgetvalue(res, i, 5), PQgetvalue(res, i, 6), PQgetvalue(res, i, 7),
-	       PQgetvalue(res, i, 8));
+	if (PQgetisnull(res, i, 9))
+		snprintf(who, sizeof(who), "%s", PQgetvalue(res, i, 5));
+	else
+		snprintf(who, sizeof(who), "%s (%s)", PQgetvalue(res, i, 5), PQgetvalue(res, i, 9));
+	if (PQgetisnull(res, i, 10))
+		snprintf(clock, sizeof(clock), "real");
+	else
+		snprintf(clock, sizeof(clock), "sim %s", PQgetvalue(res, i, 10));
+	printf("%6s  %-13s %5s  %-19s  %12s  %-24s %-20s %-13s %10s  %s\n", PQgetvalue(res, i, 0),
+	       PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), duration, who,
+	       clock, PQgetvalue(res, i, 6), PQgetvalue(res, i, 7), PQgetvalue(res, i, 8));
 }
 
 static int
@@ -108,7 +121,8 @@ history_text(struct gb_ctx *ctx, const char *wave, const char *failed)
 		       " extract(epoch from case when outcome = 'RUNNING'"
 		       "   then clock_timestamp() - started_at else finished_at - started_at end),"
 		       " operator, outcome, coalesce(rows::text, ''),"
-		       " coalesce(replace(message, e'\\n', ' '), '')"
+		       " coalesce(replace(message, e'\\n', ' '), ''), db_role,"
+		       " to_char(clock at time zone interval '+07:00', 'YYYY-MM-DD HH24:MI')"
 		       " from gelombang.history_runs($1::int, $2::boolean)",
 		       2, params) != 0) {
 		rc = db_failure_exit();

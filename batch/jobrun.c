@@ -15,6 +15,10 @@
 /* 'gelb': the first key of every advisory lock this program takes */
 #define JR_LOCK_CLASS "1734700130"
 
+/* how far --now may be ahead of the database server's clock without
+ * lifecycle.allow_simulated_clock: clocks drift, a drill does not */
+#define JR_CLOCK_TOLERANCE "5 minutes"
+
 int
 jr_lock(struct gb_ctx *ctx, int wave)
 {
@@ -48,8 +52,8 @@ jr_unlock(struct gb_ctx *ctx, int wave)
 	PQclear(res);
 }
 
-static int
-jr_insert_start(struct gb_ctx *ctx, struct job_run *run)
+int
+jr_record_start(struct gb_ctx *ctx, struct job_run *run)
 {
 	char w[16], host[256] = "", pid[16];
 	const char *params[10];
@@ -69,12 +73,12 @@ jr_insert_start(struct gb_ctx *ctx, struct job_run *run)
 	params[7] = GELOMBANG_VERSION;
 	params[8] = gb_now_param(ctx);
 	params[9] = run->dry_run ? "t" : "f";
+	/* the session's start as this role sees it: the function, under the
+	 * owner's rights, may not see it (see run_start) */
 	res = db_query(ctx->conn, "record the job run",
-		       "insert into gelombang.job_run (job, wave, operator, host, client_pid,"
-		       " backend_start, command_line, config_digest, version, now_override, dry_run)"
-		       " values ($1, $2::int, $3, $4, $5::int,"
-		       " (select backend_start from pg_stat_activity where pid = pg_backend_pid()),"
-		       " $6, $7, $8, $9::timestamptz, $10::boolean) returning id",
+		       "select gelombang.run_start($1, $2::int, $3, $4, $5::int, $6, $7, $8,"
+		       " $9::timestamptz, $10::boolean,"
+		       " (select backend_start from pg_stat_activity where pid = pg_backend_pid()))",
 		       10, params);
 	if (!res)
 		return db_failure_exit();
@@ -103,6 +107,42 @@ jr_mark_dead(struct gb_ctx *ctx, int wave)
 	PQclear(res);
 }
 
+/*
+ * --now is for drills and tests: a clock ahead of the real one would let a
+ * job close a wave (and reveal its seed) or announce it before its time.
+ * Refused, and recorded REFUSED, for every job but audit (which changes
+ * no wave) unless the configuration allows it.  A clock in the past is a
+ * catch-up and always accepted.
+ */
+static int
+jr_check_clock(struct gb_ctx *ctx, struct job_run *run)
+{
+	const char *params[1] = {gb_now_param(ctx)};
+	char msg[256];
+	PGresult *res;
+	bool ahead;
+
+	if (!ctx->has_now || ctx->cfg.allow_simulated_clock || strcmp(run->job, "audit") == 0)
+		return 0;
+	res = db_query(ctx->conn, "compare the clock with the real one",
+		       "select $1::timestamptz > now() + interval '" JR_CLOCK_TOLERANCE "',"
+		       " " SQL_WIB("$1::timestamptz") ", " SQL_WIB("now()"),
+		       1, params);
+	if (!res)
+		return jr_fail(ctx, run, db_failure_exit(), NULL);
+	ahead = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	if (ahead)
+		snprintf(msg, sizeof(msg), "the clock given with --now (%s) is ahead of the real one (%s)",
+			 PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+	PQclear(res);
+	if (!ahead)
+		return 0;
+	log_error("could not run %s: %s", run->job, msg);
+	log_hint("--now is for drills and tests: a clock ahead of the real one is accepted only where"
+		 " the configuration sets lifecycle.allow_simulated_clock = true.");
+	return jr_fail(ctx, run, EXIT_REFUSED, msg);
+}
+
 int
 jr_begin(struct gb_ctx *ctx, struct job_run *run, const char *job, int wave, bool dry_run)
 {
@@ -115,7 +155,7 @@ jr_begin(struct gb_ctx *ctx, struct job_run *run, const char *job, int wave, boo
 
 	rc = jr_lock(ctx, wave);
 	if (rc == EXIT_BUSY) {
-		if (jr_insert_start(ctx, run) == 0)
+		if (jr_record_start(ctx, run) == 0)
 			jr_end(ctx, run, "BUSY", 0, "another run holds the lock");
 		log_error("could not %s wave %d: another run holds the wave's lock", job, wave);
 		log_hint("Try again later; \"gelombang history --wave %d\" shows the runs.", wave);
@@ -126,12 +166,13 @@ jr_begin(struct gb_ctx *ctx, struct job_run *run, const char *job, int wave, boo
 	fault_job_point(job, "locked");
 	jr_mark_dead(ctx, wave);
 	fault_job_point(job, "dead-marked");
-	rc = jr_insert_start(ctx, run);
-	if (rc != 0)
+	rc = jr_record_start(ctx, run);
+	if (rc != 0) {
 		jr_unlock(ctx, wave);
-	else
-		fault_job_point(job, "started");
-	return rc;
+		return rc;
+	}
+	fault_job_point(job, "started");
+	return jr_check_clock(ctx, run);
 }
 
 int
@@ -139,33 +180,24 @@ jr_end(struct gb_ctx *ctx, struct job_run *run, const char *outcome, long long r
        const char *message)
 {
 	char r[24];
-	const char *params[5];
-	char w[16];
+	const char *params[4];
+	bool record_anyway = strcmp(outcome, "SUCCEEDED") != 0;
+	int rc;
 
 	if (run->id[0] == '\0' || run->finished)
 		return 0;
 	snprintf(r, sizeof(r), "%lld", rows);
-	snprintf(w, sizeof(w), "%d", run->wave);
 	params[0] = run->id;
-	params[1] = run->job;
-	params[2] = run->wave ? w : NULL;
-	params[3] = outcome;
-	params[4] = r;
-	{
-		const char *p6[6] = {params[0], params[1], params[2], params[3], params[4], message};
-		/* after Ctrl-C only a run that did its work is refused its end */
-		bool record_anyway = strcmp(outcome, "SUCCEEDED") != 0;
-		int rc;
-
-		db_allow_after_interrupt(record_anyway);
-		rc = db_command(ctx->conn, "record the end of the job run",
-				"insert into gelombang.job_run_end (run_id, job, wave, outcome, rows, message)"
-				" values ($1::bigint, $2, $3::int, $4, $5::bigint, $6)",
-				6, p6);
-		db_allow_after_interrupt(false);
-		if (rc != 0)
-			return db_failure_exit();
-	}
+	params[1] = outcome;
+	params[2] = r;
+	params[3] = message;
+	/* after Ctrl-C only a run that did its work is refused its end */
+	db_allow_after_interrupt(record_anyway);
+	rc = db_command(ctx->conn, "record the end of the job run",
+			"select gelombang.run_end($1::bigint, $2, $3::bigint, $4)", 4, params);
+	db_allow_after_interrupt(false);
+	if (rc != 0)
+		return db_failure_exit();
 	run->finished = true;
 	return 0;
 }

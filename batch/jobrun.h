@@ -7,7 +7,10 @@
  * visible — and writes its end row in the same transaction as its work,
  * so that SUCCEEDED is recorded if and only if the work is committed.
  * Taking the lock also marks earlier runs of the wave whose sessions are
- * gone as DEAD.
+ * gone as DEAD.  Both rows are written by SQL functions under the owner's
+ * rights (gelombang.run_start, run_end): no role inserts into the history
+ * tables, a run is ended only by the session that started it, and the
+ * database role of the session is recorded beside the operator.
  */
 #ifndef GELOMBANG_JOBRUN_H
 #define GELOMBANG_JOBRUN_H
@@ -33,6 +36,12 @@ void jr_unlock(struct gb_ctx *ctx, int wave);
  * a message printed.  Returns 0 or the exit code to leave with. */
 int jr_begin(struct gb_ctx *ctx, struct job_run *run, const char *job, int wave,
 	     bool dry_run);
+
+/* Record the start row of run (job, wave, dry_run set by the caller) on
+ * its own, through gelombang.run_start, without a lock: for jobs that
+ * lock otherwise (outbox export).  Sets run->id.  Returns 0 or a failure
+ * exit. */
+int jr_record_start(struct gb_ctx *ctx, struct job_run *run);
 
 /* Record the end row in the current transaction (or on its own when none
  * is open).  outcome: SUCCEEDED, NOTHING_TO_DO, REFUSED, FAILED, ...

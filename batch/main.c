@@ -40,6 +40,7 @@ enum {
 	O_INDEPENDENT = 1 << 13,
 	O_FAILED = 1 << 14,
 	O_OPERATOR = 1 << 15,
+	O_FORCE = 1 << 16,
 };
 
 struct command {
@@ -114,12 +115,14 @@ static const struct command commands[] = {
 	{"results", cmd_results, O_WAVE, O_WAVE, true, "results --wave N",
 	 "The outcome of every entry of wave N as CSV on stdout\n"
 	 "(nik,status,reason,lottery_key,card_number), from select on."},
-	{"audit", cmd_audit, O_WAVE | O_INDEPENDENT | O_OPERATOR, O_WAVE, true,
-	 "audit --wave N [--independent DIR]",
+	{"audit", cmd_audit, O_WAVE | O_INDEPENDENT | O_FORCE | O_OPERATOR, O_WAVE, true,
+	 "audit --wave N [--independent DIR [--force]]",
 	 "Check the seed against its commitment, recompute the selection from the\n"
 	 "frozen data and compare it with what is stored.  Exit 0 only if\n"
 	 "identical.  --independent DIR also writes a bundle from which anyone\n"
-	 "can recompute the result without this program."},
+	 "can recompute the result without this program (only the data the rule\n"
+	 "reads; directory 0700, files 0600).  A DIR that is not empty is refused\n"
+	 "(exit 1) unless --force."},
 	{"report", cmd_report, O_WAVE | O_FORMAT | O_OUTPUT, O_WAVE, true,
 	 "report --wave N [--format text|csv|html] [-o FILE]",
 	 "Counts per status, reason and province, and a fairness check of the\n"
@@ -282,6 +285,7 @@ static const struct option sub_options[] = {
 	{"independent", required_argument, NULL, 1010},
 	{"failed", no_argument, NULL, 1011},
 	{"operator", required_argument, NULL, 1012},
+	{"force", no_argument, NULL, 1013},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -305,6 +309,7 @@ option_bit(int c)
 	case 1010: return O_INDEPENDENT;
 	case 1011: return O_FAILED;
 	case 1012: return O_OPERATOR;
+	case 1013: return O_FORCE;
 	}
 	return 0;
 }
@@ -315,10 +320,10 @@ option_name(int bit)
 	static const char *names[] = {"--wave", "FILE", "--opens", "--closes", "--announce",
 				      "--quota", "--seed", "--nik", "--dry-run", "--rejects",
 				      "--format", "--output", "--limit", "--independent",
-				      "--failed", "--operator"};
+				      "--failed", "--operator", "--force"};
 	int i;
 
-	for (i = 0; i < 16; i++)
+	for (i = 0; i < 17; i++)
 		if (bit == (1 << i))
 			return names[i];
 	return "?";
@@ -390,6 +395,7 @@ parse_command_options(struct gb_ctx *ctx, const struct command *cmd, int argc, c
 		case 1010: o->independent = optarg; break;
 		case 1011: o->failed = true; break;
 		case 1012: ctx->operator = optarg; break;
+		case 1013: o->force = true; break;
 		}
 		if (rc)
 			return rc;

@@ -114,38 +114,10 @@ outbox_row(void *arg, const char *row, size_t len)
 static int
 outbox_record_start(struct gb_ctx *ctx, struct job_run *run)
 {
-	char w[16], host[256] = "", pid[16];
-	const char *params[9];
-	PGresult *res;
-
 	memset(run, 0, sizeof(*run));
 	run->job = "outbox export";
 	run->wave = ctx->opt.wave;
-	snprintf(w, sizeof(w), "%d", ctx->opt.wave);
-	snprintf(pid, sizeof(pid), "%d", (int) getpid());
-	if (gethostname(host, sizeof(host) - 1) != 0)
-		host[0] = '\0';
-	params[0] = run->job;
-	params[1] = ctx->opt.wave ? w : NULL;
-	params[2] = ctx->operator;
-	params[3] = host;
-	params[4] = pid;
-	params[5] = ctx->command_line;
-	params[6] = ctx->config_digest;
-	params[7] = GELOMBANG_VERSION;
-	params[8] = gb_now_param(ctx);
-	res = db_query(ctx->conn, "record the export run",
-		       "insert into gelombang.job_run (job, wave, operator, host, client_pid,"
-		       " backend_start, command_line, config_digest, version, now_override)"
-		       " values ($1, $2::int, $3, $4, $5::int,"
-		       " (select backend_start from pg_stat_activity where pid = pg_backend_pid()),"
-		       " $6, $7, $8, $9::timestamptz) returning id",
-		       9, params);
-	if (!res)
-		return db_failure_exit();
-	snprintf(run->id, sizeof(run->id), "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return 0;
+	return jr_record_start(ctx, run);
 }
 
 /* Roll back and record how the run ended; returns rc. */

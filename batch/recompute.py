@@ -118,17 +118,6 @@ def select(registrations, seed, wave, rules, earlier, kk_prior, quotas):
     return reason, key
 
 
-def card_numbers(wave_number, reason, key):
-    """Step 6 as gelombang numbers the winners' cards, in lottery-key order:
-    "8", the wave in 4 digits, the serial in 10, the Luhn check digit."""
-    card = {}
-    winners = sorted((key[nik], nik) for nik, why in reason.items() if why is None)
-    for serial, (k, nik) in enumerate(winners, start=1):
-        payload = "8%04d%010d" % (wave_number, serial)
-        card[nik] = payload + str(luhn_digit(payload))
-    return card
-
-
 def check_bundle(here):
     """Recompute the bundle in directory here; the list of differences."""
 
@@ -161,7 +150,9 @@ def check_bundle(here):
         problems.append("seed: its sha256 is not the commitment in commitment.txt")
 
     reason, key = select(table("registrations.csv"), seed, wave, rules, earlier, kk_prior, quotas)
-    card = card_numbers(w["wave"], reason, key)
+    # step 6: gelombang draws the winners' card numbers at random (so that
+    # one card tells nothing of the others); they are checked below (one
+    # per LOLOS entry, 16 digits, Luhn, none twice), not recomputed
 
     seen = set()
     stored_cards = {}
@@ -175,9 +166,11 @@ def check_bundle(here):
             "status": "LOLOS" if reason[nik] is None else "TIDAK_LOLOS",
             "reason": reason[nik] or "",
             "lottery_key": key[nik] or "",
-            "card_number": card.get(nik, ""),
-            "saldo": str(rules["saldo"]) if nik in card else "",
+            "saldo": str(rules["saldo"]) if reason[nik] is None else "",
         }
+        if (row["card_number"] != "") != (reason[nik] is None):
+            problems.append(f"{nik}: card_number: stored {row['card_number'] or '(none)'}, "
+                            f"recomputed {'a card' if reason[nik] is None else '(none)'}")
         for column, value in want.items():
             if row[column] != value:
                 problems.append(f"{nik}: {column}: stored {row[column] or '(none)'}, "

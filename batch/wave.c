@@ -33,9 +33,9 @@ wave_random_seed(char out[65])
 /* the refusals of SPEC §2 for a new wave, with a message; 0 when fine */
 static int
 wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char *closes,
-	       const char *announce)
+	       const char *announce, const char *seed)
 {
-	const char *params[4] = {w, opens, closes, announce};
+	const char *params[5] = {w, opens, closes, announce, seed};
 	PGresult *res;
 	int rc = EXIT_DONE;
 
@@ -45,8 +45,10 @@ wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char 
 		       " $1::int <= coalesce((select max(wave) from gelombang.wave), 0),"
 		       " $2::timestamptz < (select closes_at from gelombang.wave order by wave desc limit 1),"
 		       " $2::timestamptz >= $3::timestamptz,"
-		       " $3::timestamptz > coalesce($4::timestamptz, $3::timestamptz + interval '3 days')",
-		       4, params);
+		       " $3::timestamptz > coalesce($4::timestamptz, $3::timestamptz + interval '3 days'),"
+		       " (select min(wave) from gelombang.wave"
+		       "  where commitment = encode(sha256(convert_to(lower($5), 'UTF8')), 'hex'))",
+		       5, params);
 	if (!res)
 		return db_failure_exit();
 	if (strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
@@ -63,6 +65,12 @@ wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char 
 		rc = EXIT_REFUSED;
 	} else if (strcmp(PQgetvalue(res, 0, 5), "t") == 0) {
 		log_error("could not create wave %s: --announce must not be before --closes", w);
+		rc = EXIT_REFUSED;
+	} else if (!PQgetisnull(res, 0, 6)) {
+		/* its seed is public once that wave closes */
+		log_error("could not create wave %s: its seed is the seed of wave %s", w,
+			  PQgetvalue(res, 0, 6));
+		log_hint("Give every wave a seed of its own; without --seed one is drawn at random.");
 		rc = EXIT_REFUSED;
 	}
 	PQclear(res);
@@ -100,9 +108,10 @@ cmd_wave_create(struct gb_ctx *ctx)
 	if (rc != 0)
 		goto unlock;
 
-	rc = wave_check_new(ctx, w, o->opens.pg, o->closes.pg, o->has_announce ? o->announce.pg : NULL);
+	rc = wave_check_new(ctx, w, o->opens.pg, o->closes.pg, o->has_announce ? o->announce.pg : NULL,
+			    seed);
 	if (rc != 0) {
-		jr_fail(ctx, &run, rc, "refused: wave number or times break the rules");
+		jr_fail(ctx, &run, rc, "refused: wave number, times or seed break the rules");
 		goto unlock;
 	}
 	params[0] = w;

@@ -20,7 +20,8 @@
 -- quotas), excluded, priority and provinces (text[] literals, e.g.
 -- {ASN,TNI}).
 --
--- results prints nik,result,card_number (result: LOLOS or the reason),
+-- results prints nik,result,card (result: LOLOS or the reason; card: "card"
+-- where a card number was given: gelombang draws its numbers at random),
 -- ordered by nik, for the comparison with gelombang's outcomes.
 \set QUIET on
 select :'step' = 'import' as s_import, :'step' = 'close' as s_close,
@@ -184,6 +185,7 @@ commit;
 \endif
 
 \if :s_results
-copy (select nik, coalesce(reason, 'LOLOS'), card_number from registrations order by nik)
+copy (select nik, coalesce(reason, 'LOLOS'), case when card_number is not null then 'card' end
+	from registrations order by nik)
 	to stdout with (format csv);
 \endif

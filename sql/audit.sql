@@ -17,10 +17,9 @@
 --   outcome without registration  reason   / -
 --   reason                        reason   / reason        ('LOLOS' = none)
 --   lottery_key                   hex      / hex
---   participant missing           -        / card number
+--   participant missing           -        / LOLOS
 --   participant without LOLOS     card     / the recomputed result
---   card_number                   card     / card
---   card_number invalid           card     / 16 digits (Luhn: checked in C)
+--   card_number invalid           card     / 16 digits, Luhn-valid
 --   card_number not unique        card     / the other NIK holding it
 --   saldo                         saldo    / saldo
 --   participant kk                kk       / kk of the registration
@@ -31,6 +30,12 @@
 -- table says today.  Participants of earlier waves are final before a
 -- later wave is processed and never change, so a difference means the
 -- frozen inputs (or the participants) were altered.
+--
+-- Card numbers are drawn at random by select (store_selection), so they
+-- cannot be recomputed: what SPEC §4 step 6 asks of them is checked
+-- instead — one card per participant (the participant's key), the
+-- participants exactly the recomputed LOLOS entries, 16 digits with a
+-- valid Luhn digit, no number held twice across all waves.
 create or replace function gelombang.audit_differences(p_wave integer)
 returns table (nik text, item text, stored text, recomputed text)
 language sql stable as $$
@@ -43,7 +48,7 @@ with j as (
 		coalesce(s.reason::text, 'LOLOS') as s_result,
 		coalesce(o.reason::text, 'LOLOS') as o_result,
 		s.lottery_key as s_key, o.lottery_key as o_key,
-		s.kk as s_kk, p.kk as p_kk, s.card_number as s_card, p.card_number as p_card,
+		s.kk as s_kk, p.kk as p_kk, p.card_number as p_card,
 		s.saldo as s_saldo, p.saldo as p_saldo
 	from gelombang.selection(p_wave) s
 	full join (select o.nik, o.reason, o.lottery_key from gelombang.outcome o
@@ -64,23 +69,21 @@ per_entry as (
 		(case when j.has_s and j.has_o and j.o_key is distinct from j.s_key then 'lottery_key' end,
 		 encode(j.o_key, 'hex'), encode(j.s_key, 'hex')),
 		(case when j.has_s and j.s_result = 'LOLOS' and not j.has_p then 'participant missing' end,
-		 null, j.s_card),
+		 null, 'LOLOS'),
 		(case when j.has_p and not (j.has_s and j.s_result = 'LOLOS')
 			then 'participant without LOLOS' end,
 		 j.p_card, case when j.has_s then j.s_result else 'no registration' end),
-		(case when j.has_p and j.has_s and j.s_result = 'LOLOS'
-			and j.p_card is distinct from j.s_card then 'card_number' end,
-		 j.p_card, j.s_card),
 		(case when j.has_p and j.has_s and j.s_result = 'LOLOS'
 			and j.p_saldo is distinct from j.s_saldo then 'saldo' end,
 		 j.p_saldo::text, j.s_saldo::text),
 		(case when j.has_p and j.has_s and j.s_result = 'LOLOS'
 			and j.p_kk is distinct from j.s_kk then 'participant kk' end,
 		 j.p_kk, j.s_kk),
-		-- the Luhn digit is checked by audit in C (nik.c) as the outcomes
-		-- stream; here only the form the table's checks also hold
-		(case when j.has_p and j.p_card !~ '^[0-9]{16}$' then 'card_number invalid' end,
-		 j.p_card, '16 digits')
+		-- audit checks the Luhn digit in C too (nik.c), as the outcomes stream
+		(case when j.has_p and not (j.p_card ~ '^[0-9]{16}$'
+					   and coalesce(gelombang.luhn_valid(j.p_card), false))
+			then 'card_number invalid' end,
+		 j.p_card, '16 digits, Luhn-valid')
 	) as d(item, stored, recomputed)
 	where d.item is not null
 ),
@@ -287,7 +290,7 @@ create or replace view gelombang.history as
 select j.id, j.job, j.wave, j.started_at, e.finished_at, j.operator, j.host,
 	coalesce(e.outcome, 'RUNNING') as outcome, e.rows, e.message,
 	j.command_line, j.config_digest, j.version, j.now_override, j.dry_run,
-	j.client_pid, j.backend_pid
+	j.client_pid, j.backend_pid, j.db_role
 from gelombang.job_run j
 left join gelombang.job_run_end e on e.run_id = j.id;
 
@@ -301,7 +304,8 @@ left join gelombang.job_run_end e on e.run_id = j.id;
 -- DEAD while it may still be running.
 create or replace function gelombang.history_runs(p_wave integer, p_failed boolean)
 returns table (id bigint, job text, wave integer, started_at timestamptz,
-	finished_at timestamptz, operator text, outcome text, rows bigint, message text)
+	finished_at timestamptz, operator text, outcome text, rows bigint, message text,
+	db_role text, clock timestamptz)
 language sql stable as $$
 	select * from (
 		select j.id, j.job, j.wave, j.started_at, e.finished_at, j.operator,
@@ -318,7 +322,8 @@ language sql stable as $$
 				  and (a.backend_start is null
 				       or a.backend_start is not distinct from j.backend_start))
 			     then 'its session ended without finishing (not yet marked by a later run)'
-			     else e.message end as message
+			     else e.message end as message,
+			j.db_role, j.now_override as clock
 		from gelombang.job_run j
 		left join gelombang.job_run_end e on e.run_id = j.id
 		where p_wave is null or j.wave = p_wave

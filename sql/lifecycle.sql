@@ -169,11 +169,22 @@ end $$;
 -- left to right.  The outcomes go into the table outcome_load_begin made;
 -- for a wave created before 011, into its partition, in NIK order, for the
 -- same reason as the participants.
+--
+-- Each participant's card number is drawn at random (card_of_digits,
+-- SPEC §4 step 6).  A number already held — by a participant of any wave,
+-- or drawn twice in this statement — is skipped by ON CONFLICT and that
+-- participant drawn again, the few of them in one statement a round,
+-- until every winner has a card.  The kk and saldo of a winner are those
+-- selection() gives: the wave's own registration row, the frozen saldo.
 create or replace function gelombang.store_selection(p_wave integer)
 returns bigint language plpgsql as $$
 declare
 	old_partition boolean := to_regclass(format('gelombang.%I', 'outcome_' || p_wave)) is not null;
 	n bigint;
+	winners bigint;
+	carded bigint;
+	added bigint;
+	rounds integer := 0;
 begin
 	if pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('256MB') then
 		perform set_config('work_mem', '256MB', true);
@@ -188,26 +199,159 @@ begin
 		),
 		participants as (
 			insert into gelombang.participant (nik, wave, kk, card_number, saldo)
-			select s.nik, $1, s.kk, s.card_number, s.saldo
-			from s where s.reason is null
-			order by s.nik
+			select x.nik, $1, x.kk, gelombang.card_of_digits(x.digits), x.saldo
+			from (select s.nik, s.kk, s.saldo, gelombang.random_card_digits() as digits
+			      from s where s.reason is null offset 0) x
+			order by x.nik
+			on conflict (card_number) do nothing
+			returning 1
+		),
+		outcomes as (
+			insert into gelombang.%I (wave, nik, reason, lottery_key)
+			select $1, s.nik, s.reason, s.lottery_key from s %s
 		)
-		insert into gelombang.%I (wave, nik, reason, lottery_key)
-		select $1, s.nik, s.reason, s.lottery_key from s %s
+		select (select count(*) from s), (select count(*) from s where s.reason is null),
+			(select count(*) from participants)
 		$q$,
 		case when old_partition then 'outcome' else 'outcome_' || p_wave end,
-		case when old_partition then 'order by s.nik' else '' end) using p_wave;
-	get diagnostics n = row_count;
+		case when old_partition then 'order by s.nik' else '' end)
+	into n, winners, carded using p_wave;
 	if not old_partition then
 		perform gelombang.outcome_load_end(p_wave);
 	end if;
+	while carded < winners loop
+		rounds := rounds + 1;
+		if rounds > 100 then
+			raise exception 'wave %: could not draw a unique card number for % participants',
+				p_wave, winners - carded;
+		end if;
+		insert into gelombang.participant (nik, wave, kk, card_number, saldo)
+		select m.nik, p_wave, m.kk, gelombang.card_of_digits(m.digits),
+			(select (w.rules->>'saldo')::bigint from gelombang.wave w where w.wave = p_wave)
+		from (select o.nik, r.kk, gelombang.random_card_digits() as digits
+		      from gelombang.outcome o
+		      join gelombang.registration r on r.wave = p_wave and r.nik = o.nik
+		      where o.wave = p_wave and o.reason is null
+			and not exists (select 1 from gelombang.participant x where x.nik = o.nik)
+		      offset 0) m
+		on conflict (card_number) do nothing;
+		get diagnostics added = row_count;
+		carded := carded + added;
+	end loop;
 	return n;
 end $$;
 
+-- The history of runs (job_run, job_run_end) is written only here: no
+-- role but the owner may insert into those tables (roles.sql).  A run is
+-- started by run_start, which records the database role (session_user)
+-- beside the operator the command line names, the session (pid and start)
+-- and the clock the run uses; it is ended once, by the session that
+-- started it, with run_end, in the transaction of its work.  DEAD is
+-- written only by mark_dead_runs, for runs whose session is gone.  So a
+-- login of the batch role cannot put a run in another role's name, end a
+-- run it did not start, or record a lifecycle job SUCCEEDED that did not
+-- move the wave.
+--
+-- p_backend_start is the session's start as the caller sees it in
+-- pg_stat_activity: under the owner's rights the view hides other roles'
+-- sessions.  It is used only where the owner cannot see it, and only
+-- tells a run's session from a later one with the same pid.
+
+-- SQLSTATE 42501 when the caller's login may not record the job: the
+-- batch role (and the owner) any job, the auditor only its audits.
+create or replace function gelombang.run_may_record(p_job text)
+returns boolean language sql stable
+set search_path = pg_catalog, pg_temp as $$
+	select pg_has_role(session_user, 'gelombang_batch', 'MEMBER')
+	    or pg_has_role(session_user, (select n.nspowner from pg_namespace n
+					  where n.nspname = 'gelombang'), 'MEMBER')
+	    or (p_job = 'audit' and pg_has_role(session_user, 'gelombang_auditor', 'MEMBER'))
+$$;
+
+create or replace function gelombang.run_start(p_job text, p_wave integer, p_operator text,
+	p_host text, p_client_pid integer, p_command_line text, p_config_digest text,
+	p_version text, p_clock timestamptz, p_dry_run boolean, p_backend_start timestamptz)
+returns bigint language plpgsql security definer
+set search_path = pg_catalog, pg_temp as $$
+declare
+	id bigint;
+begin
+	if not gelombang.run_may_record(p_job) then
+		raise exception 'role "%" may not record a run of "%"', session_user, p_job
+			using errcode = 'insufficient_privilege';
+	end if;
+	insert into gelombang.job_run (job, wave, operator, db_role, host, client_pid, backend_pid,
+		backend_start, command_line, config_digest, version, now_override, dry_run)
+	values (p_job, p_wave, p_operator, session_user, p_host, p_client_pid, pg_backend_pid(),
+		coalesce((select a.backend_start from pg_stat_activity a where a.pid = pg_backend_pid()),
+			 p_backend_start),
+		p_command_line, p_config_digest, p_version, p_clock, coalesce(p_dry_run, false))
+	returning job_run.id into id;
+	return id;
+end $$;
+
+-- The state a lifecycle job leaves its wave in: its SUCCEEDED end row is
+-- accepted only when the wave is in it (in the run's own transaction).
+create or replace function gelombang.run_job_state(p_job text)
+returns gelombang.wave_state language sql immutable as $$
+	select case p_job when 'close' then 'DITUTUP'::gelombang.wave_state
+			  when 'process' then 'DIPROSES'
+			  when 'select' then 'DISELEKSI'
+			  when 'announce' then 'DIUMUMKAN' end
+$$;
+
+create or replace function gelombang.run_end(p_run bigint, p_outcome text, p_rows bigint,
+	p_message text)
+returns void language plpgsql security definer
+set search_path = pg_catalog, pg_temp as $$
+declare
+	j gelombang.job_run;
+	mine timestamptz := (select a.backend_start from pg_stat_activity a
+			     where a.pid = pg_backend_pid());
+	want gelombang.wave_state;
+begin
+	select * into j from gelombang.job_run where id = p_run;
+	if not found then
+		raise exception 'job run % does not exist', p_run
+			using errcode = 'no_data_found';
+	end if;
+	if j.backend_pid <> pg_backend_pid()
+	   or (mine is not null and j.backend_start is distinct from mine) then
+		raise exception 'job run % was not started by this session', p_run
+			using errcode = 'insufficient_privilege',
+			      hint = 'A run is ended by the session that started it; a run whose session is gone is marked DEAD by the next run.';
+	end if;
+	if exists (select 1 from gelombang.job_run_end e where e.run_id = p_run) then
+		raise exception 'job run % has already ended', p_run
+			using errcode = 'unique_violation';
+	end if;
+	if p_outcome = 'DEAD' then
+		raise exception 'job run %: DEAD is recorded only for a run whose session is gone', p_run
+			using errcode = 'insufficient_privilege';
+	end if;
+	if p_outcome = 'SUCCEEDED' then
+		want := gelombang.run_job_state(j.job);
+		if j.dry_run then
+			raise exception 'job run %: a dry run cannot succeed', p_run
+				using errcode = 'object_not_in_prerequisite_state';
+		end if;
+		if want is not null and (select w.state from gelombang.wave w where w.wave = j.wave)
+					 is distinct from want then
+			raise exception 'job run %: % of wave % succeeds only when the wave is %',
+				p_run, j.job, j.wave, want
+				using errcode = 'object_not_in_prerequisite_state';
+		end if;
+	end if;
+	insert into gelombang.job_run_end (run_id, job, wave, outcome, rows, message)
+	values (p_run, j.job, j.wave, p_outcome, p_rows, p_message);
+end $$;
+
 -- A run is dead when it has no end row and its server session is gone
--- (the lock it held went with it).
+-- (the lock it held went with it).  Under the owner's rights: the history
+-- tables take no other writer.
 create or replace function gelombang.mark_dead_runs(p_wave integer)
-returns bigint language plpgsql as $$
+returns bigint language plpgsql security definer
+set search_path = pg_catalog, pg_temp as $$
 declare
 	n bigint;
 begin

@@ -69,11 +69,21 @@ $$;
 -- so no session check is needed (nor trusted: pg_stat_activity hides
 -- other roles' sessions).  The next run of a wave may have marked one
 -- already (gelombang.mark_dead_runs): then it is left as it is.
+-- Under the owner's rights (only run_start, run_end and the dead-run
+-- markers write the history), and only for a session that holds the
+-- export lock, as the export does.
 create or replace function gelombang.mark_dead_exports()
-returns bigint language plpgsql as $$
+returns bigint language plpgsql security definer
+set search_path = pg_catalog, pg_temp as $$
 declare
 	n bigint;
 begin
+	if not exists (select 1 from pg_locks l
+		       where l.locktype = 'advisory' and l.pid = pg_backend_pid() and l.granted
+			 and l.classid = 1734700130 and l.objid = (-1)::oid and l.objsubid = 2) then
+		raise exception 'dead exports are marked only by an export holding the export lock'
+			using errcode = 'insufficient_privilege';
+	end if;
 	insert into gelombang.job_run_end (run_id, job, wave, outcome, message)
 	select j.id, j.job, j.wave, 'DEAD',
 		'found dead by the next export: its session ended without finishing'

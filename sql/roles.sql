@@ -50,16 +50,19 @@ grant select on gelombang.wave, gelombang.wave_quota, gelombang.registration,
 
 -- batch: what the jobs need, and nothing that rewrites history or outcomes
 grant insert on gelombang.registration, gelombang.outcome, gelombang.participant,
-	gelombang.frozen_prior, gelombang.frozen_kk_prior, gelombang.job_run,
-	gelombang.job_run_end, gelombang.outbox_export, gelombang.wave_quota
+	gelombang.frozen_prior, gelombang.frozen_kk_prior, gelombang.outbox_export,
+	gelombang.wave_quota
 	to gelombang_batch;
 grant delete on gelombang.wave_quota to gelombang_batch;
 grant update (state, processed_at, selection_started_at, selected_at, announced_at,
 	rules, rules_digest, close_date, sms) on gelombang.wave to gelombang_batch;
 
--- auditor: an audit is recorded in the history like any run; the policies
--- below keep its rows to the job "audit" (and DEAD end rows)
-grant insert on gelombang.job_run, gelombang.job_run_end to gelombang_auditor;
+-- The history is written only through gelombang.run_start, run_end and
+-- the dead-run markers (lifecycle.sql), under the owner's rights: no role
+-- inserts into its tables (earlier versions granted it; taken back here).
+-- The auditor records its audits through the same functions.
+revoke insert, update, delete, truncate on gelombang.job_run, gelombang.job_run_end
+	from gelombang_batch, gelombang_auditor;
 
 -- dashboard: the view only
 grant select on gelombang.dashboard to gelombang_dashboard;
@@ -90,7 +93,10 @@ begin
 		execute format('grant execute on function %s to gelombang_auditor', f);
 	end loop;
 end $$;
-grant execute on function gelombang.mark_dead_runs(integer) to gelombang_auditor;
+grant execute on function gelombang.mark_dead_runs(integer),
+	gelombang.run_start(text, integer, text, text, integer, text, text, text, timestamptz,
+		boolean, timestamptz),
+	gelombang.run_end(bigint, text, bigint, text) to gelombang_auditor;
 
 -- Row-level security ------------------------------------------------------------
 
@@ -98,8 +104,9 @@ grant execute on function gelombang.mark_dead_runs(integer) to gelombang_auditor
 -- DIPROSES) and frozen inputs only while process runs (DITUTUP): a
 -- participant added to a selected or announced wave would change the
 -- results and every later wave (PESERTA_SEBELUMNYA, household counts).
--- The auditor appends only its own audit runs, so it cannot record, say, a
--- SUCCEEDED announce that would take the place of the real one.  The owner
+-- The history tables take no insert but the owner's (run_start, run_end):
+-- with row-level security on and no insert policy, even a grant given by
+-- mistake writes nothing.  The owner
 -- (migrations, tests) is not bound; every role that may read these tables
 -- reads every row.
 alter table gelombang.participant enable row level security;
@@ -129,16 +136,9 @@ create policy frozen_kk_prior_process_only on gelombang.frozen_kk_prior for inse
 drop policy if exists job_run_read on gelombang.job_run;
 create policy job_run_read on gelombang.job_run for select using (true);
 drop policy if exists job_run_batch on gelombang.job_run;
-create policy job_run_batch on gelombang.job_run for insert to gelombang_batch with check (true);
 drop policy if exists job_run_audit on gelombang.job_run;
-create policy job_run_audit on gelombang.job_run for insert to gelombang_auditor
-	with check (job = 'audit');
 
 drop policy if exists job_run_end_read on gelombang.job_run_end;
 create policy job_run_end_read on gelombang.job_run_end for select using (true);
 drop policy if exists job_run_end_batch on gelombang.job_run_end;
-create policy job_run_end_batch on gelombang.job_run_end for insert to gelombang_batch
-	with check (true);
 drop policy if exists job_run_end_audit on gelombang.job_run_end;
-create policy job_run_end_audit on gelombang.job_run_end for insert to gelombang_auditor
-	with check (job = 'audit' or outcome = 'DEAD');

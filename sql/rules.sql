@@ -89,10 +89,11 @@ returns boolean language sql immutable parallel safe as $$
 		else gelombang.luhn_digit(left(number, -1)) = right(number, 1)::int end
 $$;
 
--- The card number of a wave's n-th participant (in lottery-key order):
--- '8', the wave in four digits, the serial in ten, the Luhn digit.  The
--- wave in the number makes it unique across waves; a unique index holds it.
--- The Luhn digit from the numbers themselves (inlined, see luhn_digit).
+-- The card number of a wave's n-th participant as select numbered them
+-- before 016: '8', the wave in four digits, the serial in ten, the Luhn
+-- digit.  Kept for the tests and for reading old waves; new cards are drawn
+-- at random (card_of_digits), since a serial in draw order let anyone
+-- holding one card list every card of the wave.
 create or replace function gelombang.card_number(wave integer, serial bigint)
 returns text language sql immutable parallel safe as $$
 	select '8' || lpad(wave::text, 4, '0') || lpad(serial::text, 10, '0')
@@ -101,6 +102,29 @@ returns text language sql immutable parallel safe as $$
 				gelombang.luhn_pairs()) % 10) % 10
 			else gelombang.luhn_digit('8' || lpad(wave::text, 4, '0') || lpad(serial::text, 10, '0'))
 		    end)::text
+$$;
+
+-- SPEC §4 step 6: a card number, 16 digits, Luhn-valid: '8', fourteen
+-- random digits, the check digit.  The digits come from gen_random_uuid(),
+-- which PostgreSQL (13 and later, no extension) draws from its strong
+-- random source: 60 of a version-4 UUID's random bits (its first sixteen
+-- hex digits without the 13th, the version), taken modulo 10^14 (a bias
+-- below one in ten thousand).  Two functions, each one expression, so that
+-- the planner inlines both (a function called per participant costs a
+-- query each: 0.4 ms): store_selection draws the digits in a subquery and
+-- makes the number of them.  Unique across waves by the table's unique
+-- index; store_selection draws again for the few that collide.
+create or replace function gelombang.random_card_digits()
+returns bigint language sql volatile parallel safe as $$
+	select ('x' || overlay(left(replace(gen_random_uuid()::text, '-', ''), 16)
+		placing '' from 13 for 1))::bit(60)::bigint % 100000000000000
+$$;
+
+create or replace function gelombang.card_of_digits(digits bigint)
+returns text language sql immutable parallel safe as $$
+	select '8' || lpad(digits::text, 14, '0')
+		|| ((10 - gelombang.luhn_sum18(800000000000000 + digits, gelombang.luhn_pairs()) % 10)
+		    % 10)::text
 $$;
 
 create or replace function gelombang.jsonb_texts(j jsonb)
@@ -132,12 +156,13 @@ $$;
 -- computes every entry's exclusion reason and,
 -- for the eligible, the lottery key; step 4 ranks only the entries of
 -- family cards with more eligible entries than places; step 5 is one sort
--- of the surviving entries per quota unit; the serials one sort of the
--- winners.  Every entry comes out exactly once, from one of the four
--- branches of the final UNION ALL.
+-- of the surviving entries per quota unit.  Every entry comes out exactly
+-- once, from one of the four branches of the final UNION ALL.  The
+-- winners' card numbers are not part of the rule: select draws them at
+-- random (store_selection), and audit checks their form and uniqueness.
 create or replace function gelombang.selection(p_wave integer)
 returns table (nik text, kk text, reason gelombang.reason, lottery_key bytea,
-	card_number text, saldo bigint)
+	saldo bigint)
 language sql stable as $$
 with w as materialized (
 	select wave, opens_at, closes_at, seed, quota, close_date,
@@ -229,19 +254,16 @@ placed as materialized (
 	left join (select q.province::int as unit, q.quota from gelombang.wave_quota q
 		   where q.wave = p_wave) u on u.unit = r.unit
 )
-select e.nik, e.kk, e.reason, null::bytea, null::text, null::bigint
+select e.nik, e.kk, e.reason, null::bytea, null::bigint
 from entry e where e.reason is not null
 union all
-select o.nik, o.kk, 'KUOTA_KELUARGA', o.lottery_key, null, null
+select o.nik, o.kk, 'KUOTA_KELUARGA', o.lottery_key, null
 from over_cap o
 union all
-select p.nik, p.kk, 'KUOTA_PENUH', p.lottery_key, null, null
+select p.nik, p.kk, 'KUOTA_PENUH', p.lottery_key, null
 from placed p where p.over_quota
 union all			-- step 6
-select x.nik, x.kk, null, x.lottery_key, gelombang.card_number(p_wave, x.serial), w.saldo
-from (
-	select p.nik, p.kk, p.lottery_key,
-		row_number() over (order by p.key_prefix, p.lottery_key) as serial
-	from placed p where not p.over_quota
-) x cross join w
+select p.nik, p.kk, null, p.lottery_key, w.saldo
+from placed p cross join w
+where not p.over_quota
 $$;

@@ -137,9 +137,10 @@ fl_dump() { # DB: one session, sections separated by "-- name" lines
 	\echo -- outcome
 	copy (select wave, nik, reason, encode(lottery_key, 'hex')
 		from gelombang.outcome order by wave, nik) to stdout;
-	\echo -- participant
-	copy (select nik, wave, kk, card_number, saldo
-		from gelombang.participant order by nik) to stdout;
+	\echo -- participant (card numbers are drawn at random: their form, and unique)
+	copy (select nik, wave, kk, card_number ~ '^8[0-9]{15}$' and gelombang.luhn_valid(card_number),
+		saldo from gelombang.participant order by nik) to stdout;
+	copy (select count(distinct card_number) = count(*) from gelombang.participant) to stdout;
 	\echo -- wave_quota, frozen_prior, frozen_kk_prior
 	copy (select * from gelombang.wave_quota order by 1, 2) to stdout;
 	copy (select * from gelombang.frozen_prior order by 1, 2) to stdout;
@@ -150,7 +151,9 @@ fl_dump() { # DB: one session, sections separated by "-- name" lines
 		announced_at, rules, rules_digest, close_date, sms
 		from gelombang.wave order by wave) to stdout;
 	\echo -- outbox
-	copy (select * from gelombang.outbox order by wave, nik) to stdout;
+	copy (select o.wave, o.nik, o.phone, o.status, replace(o.message, p.card_number, '<card>'),
+		o.pending from gelombang.outbox o left join gelombang.participant p on p.nik = o.nik
+		and p.wave = o.wave order by o.wave, o.nik) to stdout;
 	\echo -- outbox_export
 	copy (select wave, first_nik, last_nik, messages
 		from gelombang.outbox_export order by wave, first_nik) to stdout;

@@ -94,7 +94,7 @@ saved=$(sql "select format('(%L, %s, %L, %L, %s)', nik, wave, kk, card_number, s
 	from gelombang.participant where nik = '$lolos'")
 tamper participant "delete from gelombang.participant where nik = '$lolos'"
 expect_exit 1 "a deleted participant is found" gx audit --wave 23
-grep -q "^$lolos: participant missing: stored (none), recomputed 8" "$W/last.out" &&
+grep -q "^$lolos: participant missing: stored (none), recomputed LOLOS" "$W/last.out" &&
 	_ok "as a missing participant" || _not_ok "as a missing participant"
 tamper participant "insert into gelombang.participant (nik, wave, kk, card_number, saldo) values $saved"
 expect_exit 0 "restored: identical again" gx audit --wave 23
@@ -105,21 +105,36 @@ grep -q "^$lolos: saldo: stored 9999999, recomputed 3550000" "$W/last.out" &&
 	_ok "with both values" || _not_ok "with both values"
 tamper participant "update gelombang.participant set saldo = 3550000 where nik = '$lolos'"
 
+# card numbers are drawn at random (CSPRNG): holding one card tells nothing
+# of the others; in the old numbering the winners of consecutive lottery
+# ranks had consecutive serials
 card=$(sql "select card_number from gelombang.participant where nik = '$lolos'")
-other=$(sql "select gelombang.card_number(23, 9999)")
-tamper participant "update gelombang.participant set card_number = '$other' where nik = '$lolos'"
-expect_exit 1 "a card number swapped for another valid one is found" gx audit --wave 23
-grep -q "^$lolos: card_number: stored $other, recomputed $card" "$W/last.out" &&
-	_ok "with both numbers" || _not_ok "with both numbers"
+same "card numbers of consecutive lottery ranks are not close" "$(sql "select count(*) from gelombang.participant where wave = 23")|0" \
+	"$(sql "select count(*), count(*) filter (where abs(d) <= 1000) from (
+		select left(p.card_number, 15)::bigint - lag(left(p.card_number, 15)::bigint)
+			over (order by o.lottery_key) as d
+		from gelombang.participant p
+		join gelombang.outcome o on o.wave = p.wave and o.nik = p.nik where p.wave = 23) x")"
+same "... 16 digits, Luhn-valid, none twice in the wave" "t" \
+	"$(sql "select bool_and(card_number ~ '^[0-9]{16}$' and gelombang.luhn_valid(card_number))
+		and count(distinct card_number) = count(*) from gelombang.participant where wave = 23")"
+other=$(sql "select card_number from gelombang.participant where wave = 23 and nik <> '$lolos' limit 1")
+tamper participant "alter table gelombang.participant drop constraint participant_card_number_key;
+	update gelombang.participant set card_number = '$other' where nik = '$lolos'"
+expect_exit 1 "a card number also held by another participant is found" gx audit --wave 23
+grep -q "^$lolos: card_number not unique: stored $other, recomputed [0-9]" "$W/last.out" &&
+	_ok "with the number" || _not_ok "with the number"
+tamper participant "update gelombang.participant set card_number = '$card' where nik = '$lolos';
+	alter table gelombang.participant add constraint participant_card_number_key unique (card_number)"
 # a check digit that is wrong: the table's own check must go first
 bad=${card%?}$(((${card: -1} + 1) % 10))
 tamper participant "alter table gelombang.participant drop constraint participant_card_luhn;
 	update gelombang.participant set card_number = '$bad' where nik = '$lolos'"
 expect_exit 1 "a card number with a wrong check digit is found" gx audit --wave 23
-grep -q "^$lolos: card_number: stored $bad, recomputed $card" "$W/last.out" &&
+grep -q "^$lolos: card_number invalid: stored $bad, recomputed 16 digits, Luhn-valid" "$W/last.out" &&
 	grep -q "^$lolos: card_number (C): $bad is not 16 digits with a valid Luhn check digit" "$W/last.out" &&
-	_ok "by SQL (not the recomputed number) and by C (not Luhn-valid)" ||
-	_not_ok "by SQL (not the recomputed number) and by C (not Luhn-valid)"
+	_ok "by SQL and by C (not Luhn-valid)" ||
+	_not_ok "by SQL and by C (not Luhn-valid)"
 tamper participant "update gelombang.participant set card_number = '$card' where nik = '$lolos';
 	alter table gelombang.participant add constraint participant_card_luhn
 	check (gelombang.luhn_valid(card_number))"
@@ -183,9 +198,24 @@ nik=$(grep -m1 '^[0-9]*,LOLOS,' "$B/results.csv" | cut -d, -f1)
 same "a lottery key by the README's recipe" \
 	"$(grep "^$nik," "$B/results.csv" | cut -d, -f4)" \
 	"$(printf '%s:%s' "$(cat "$B/seed.txt")" "$nik" | sha256sum | cut -c1-64)"
-same "registrations.csv has SPEC §3's columns" \
-	"nik,kk,name,birth_date,sex,occupation,in_school,receives_aid,region_code,phone,joined_at" \
+same "registrations.csv has the columns the rule reads: no name, no phone" \
+	"nik,kk,birth_date,sex,occupation,in_school,receives_aid,region_code,joined_at" \
 	"$(head -1 "$B/registrations.csv")"
+phone=$(sql "select phone from gelombang.registration where wave = 23 and phone is not null limit 1")
+name=$(sql "select name from gelombang.registration where wave = 23 limit 1")
+same "no phone number or name anywhere in the bundle" "" \
+	"$(grep -rlF -e "$phone" -e "$name" "$B")"
+same "the directory is the owner's only (0700), every file too (0600)" "700 600" \
+	"$(stat -c %a "$B") $(stat -c %a "$B"/* | sort -u | xargs)"
+expect_exit 1 "a directory that is not empty is refused" gx audit --wave 23 --independent "$B"
+grep -q "directory \"$B\" is not empty" "$W/last.err" &&
+	_ok "... saying so, before the audit runs" || _not_ok "... saying so, before the audit runs"
+touch -d 2000-01-01 "$B/results.csv"
+printf 'keep\n' >"$B/mine.txt"
+expect_exit 0 "--force writes over it" gx audit --wave 23 --independent "$B" --force
+same "... the bundle anew, the other file left" "new keep" \
+	"$([ "$(stat -c %Y "$B/results.csv")" -gt 946684800 ] && echo new || echo old) $(cat "$B/mine.txt")"
+rm "$B/mine.txt"
 same "every entry is in registrations.csv" "$n23" "$(python3 -c '
 import csv, sys; print(sum(1 for _ in csv.DictReader(open(sys.argv[1], newline=""))))' "$B/registrations.csv")"
 gx results --wave 23 >"$W/results23.csv"
@@ -198,6 +228,21 @@ cp -r "$B" "$W/forged"
 sed -i "s/^$nik,LOLOS,,/$nik,TIDAK_LOLOS,KUOTA_PENUH,/; s/^\($nik,.*\),[0-9]\{16\},3550000\$/\1,,/" "$W/forged/results.csv"
 expect_exit 1 "recompute.py finds a forged result in the bundle" python3 "$W/forged/recompute.py" "$W/forged"
 grep -q "^$nik: status: stored TIDAK_LOLOS, recomputed LOLOS" "$W/last.out" &&
+	_ok "and names it" || _not_ok "and names it"
+# card numbers are drawn at random: recompute.py checks them, as audit does
+lolos1=$(grep ',LOLOS,' "$B/results.csv" | sed -n 1p | cut -d, -f1,5)
+lolos2=$(grep ',LOLOS,' "$B/results.csv" | sed -n 2p | cut -d, -f1,5)
+rm -rf "$W/forged" && cp -r "$B" "$W/forged"
+sed -i "s/${lolos2#*,}/${lolos1#*,}/" "$W/forged/results.csv"
+expect_exit 1 "recompute.py finds a card number held twice" python3 "$W/forged/recompute.py" "$W/forged"
+grep -q "^${lolos2%,*}: card_number ${lolos1#*,} also held by ${lolos1%,*}" "$W/last.out" &&
+	_ok "and names both holders" || _not_ok "and names both holders"
+c=${lolos1#*,}
+rm -rf "$W/forged" && cp -r "$B" "$W/forged"
+sed -i "s/$c/${c%?}$(((${c: -1} + 1) % 10))/" "$W/forged/results.csv"
+expect_exit 1 "recompute.py finds a card number with a wrong check digit" \
+	python3 "$W/forged/recompute.py" "$W/forged"
+grep -q "^${lolos1%,*}: card_number .* is not 16 digits with a valid Luhn digit" "$W/last.out" &&
 	_ok "and names it" || _not_ok "and names it"
 expect_exit 0 "wave 22's bundle recomputes too" gx audit --wave 22 --independent "$W/bundle22"
 expect_exit 0 "identical" python3 "$W/bundle22/recompute.py"

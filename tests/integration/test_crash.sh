@@ -20,7 +20,9 @@ fl_finish crash_ref
 fl_dump crash_ref >"$W/ref.dump"
 same "the reference run announced wave 2" "DIUMUMKAN" \
 	"$(fl_q crash_ref "select state from gelombang.wave where wave = 2")"
-grep -v '^wave,nik,' "$W/crash_ref.outbox.csv" 2>/dev/null | sort >"$W/ref.outbox"
+# card numbers are drawn at random by each run's select: compared as <card>
+nocard() { sed -E 's/\b8[0-9]{15}\b/<card>/g'; }
+grep -v '^wave,nik,' "$W/crash_ref.outbox.csv" 2>/dev/null | nocard | sort >"$W/ref.outbox"
 for j in $jobs; do fl_template "$j" || _not_ok "template before $j"; done
 
 # one case: kill JOB at POINT on database DB, re-run, finish, compare.
@@ -104,7 +106,7 @@ crash_case() { # JOB POINT DB
 	if [ "$job" = outbox ]; then
 		[ -n "$(tail -c1 "$W/$db.outbox.killed")" ] && sed -i '$d' "$W/$db.outbox.killed"
 		if ! cat "$W/$db.outbox.killed" "$W/$db.outbox.csv" | grep -v '^wave,nik,' |
-			sort -u | cmp -s - "$W/ref.outbox"; then
+			nocard | sort -u | cmp -s - "$W/ref.outbox"; then
 			echo "not ok $p: the messages written differ from the uninterrupted run"
 			return
 		fi

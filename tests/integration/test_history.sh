@@ -91,7 +91,7 @@ done
 expect_exit 0 "history while a run is alive" g history --wave 2 --format csv
 same "it is RUNNING" "announce|2|RUNNING|" "$(csv_rows "$W/last.out" | tail -1)"
 expect_exit 0 "text shows it running" g history --wave 2
-grep -q "announce .* carol  *RUNNING" "$W/last.out" && _ok "with its duration so far" || _not_ok "with its duration so far"
+grep -q "announce .* carol ([a-z_]*)  *real  *RUNNING" "$W/last.out" && _ok "with its duration so far" || _not_ok "with its duration so far"
 wait $holder
 expect_exit 0 "history once its session is gone" g history --wave 2 --format csv
 same "it is DEAD" "announce|2|DEAD|" "$(csv_rows "$W/last.out" | tail -1)"
@@ -99,10 +99,13 @@ same "it is DEAD" "announce|2|DEAD|" "$(csv_rows "$W/last.out" | tail -1)"
 # text -------------------------------------------------------------------------------
 expect_exit 0 "history (text)" g history --wave 1
 same "a header and one line per run" 10 "$(wc -l <"$W/last.out" | tr -d ' ')"
-grep -q "^ *run  job  *wave  started (WIB)  *duration  operator  *outcome  *rows  message$" "$W/last.out" &&
+grep -q "^ *run  job  *wave  started (WIB)  *duration  operator (role)  *clock (WIB)  *outcome  *rows  message$" "$W/last.out" &&
 	_ok "the header names the columns, duration included" || _not_ok "the header names the columns, duration included"
-grep -qE "^ +[0-9]+  close +1  2[0-9-]+ [0-9:]+ +[0-9.]+ s  [a-z]+ +SUCCEEDED +$n  wave 1 closed" "$W/last.out" &&
-	_ok "a finished run with its duration" || _not_ok "a finished run with its duration"
+grep -qE "^ +[0-9]+  close +1  2[0-9-]+ [0-9:]+ +[0-9.]+ s  [a-z]+ \($(sql "select session_user")\) +sim 2022-02-21 00:00 SUCCEEDED +$n  wave 1 closed" "$W/last.out" &&
+	_ok "a finished run with its duration, the database role and the simulated clock" ||
+	_not_ok "a finished run with its duration, the database role and the simulated clock"
+grep -qE "^ +[0-9]+  wave create +1  .* alice \([a-z_]+\) +real +SUCCEEDED" "$W/last.out" &&
+	_ok "a run on the real clock says so" || _not_ok "a run on the real clock says so"
 
 # append-only ----------------------------------------------------------------------------
 for t in job_run job_run_end; do

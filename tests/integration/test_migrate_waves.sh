@@ -111,12 +111,20 @@ same "... and left no partition behind" "0" \
 	"$(sql "select count(*) from pg_class where relname in ('registration_25', 'registration_10')")"
 same "each refusal is in the history as REFUSED" "6" \
 	"$(sql "select count(*) from gelombang.job_run_end where job = 'wave create' and outcome = 'REFUSED'")"
-run 0 "a wave opening exactly when the previous closes is accepted" g wave create --wave 25 \
+# a seed serves one wave: the second wave's seed would be public the moment
+# the first closes (the commitments are compared, whatever the case)
+run 1 "a seed used before is refused" g wave create --wave 25 \
 	--opens "23/2/2022 10.00 WIT" --closes 2022-03-02T00:00+07:00 \
 	--announce 2022-03-02T00:00+07:00 --quota 0 --seed "$SEED"
+grep -q "could not create wave 25: its seed is the seed of wave 22" "$W/err" &&
+	_ok "... naming the wave that has it" || _not_ok "... naming the wave that has it"
+same "... and no wave 25" "" "$(sql "select wave from gelombang.wave where wave = 25")"
+run 0 "a wave opening exactly when the previous closes is accepted" g wave create --wave 25 \
+	--opens "23/2/2022 10.00 WIT" --closes 2022-03-02T00:00+07:00 \
+	--announce 2022-03-02T00:00+07:00 --quota 0 --seed "${SEED%?}0"
 same "... with an announcement at its close and quota 0" "00:00:00|0" \
 	"$(sql "select announce_at - closes_at, quota from gelombang.wave where wave = 25")"
-same "the same seed in two waves gives the same commitment" "$(sha "$SEED")" "$(hex64 "$W/out")"
+same "its commitment is its own seed's" "$(sha "${SEED%?}0")" "$(hex64 "$W/out")"
 
 # --- wave show: the seed only once the wave is closed ------------------------
 run 0 "wave show of an open wave" g wave show --wave 22

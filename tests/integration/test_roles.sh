@@ -62,7 +62,7 @@ expect_exit 0 "batch: status" gb status
 expect_exit 0 "batch: history" gb history
 expect_exit 0 "batch: outbox export" gb outbox export
 expect_exit 0 "batch: wave 2 create" gb wave create --wave 2 --opens 2022-03-01T00:00:00+07:00 \
-	--closes 2022-03-05T00:00:00+07:00 --quota 5 --seed "$seed"
+	--closes 2022-03-05T00:00:00+07:00 --quota 5 --seed "$(printf '%064d' 8)"
 expect_exit 0 "batch: join wave 2" gb --now 2022-03-02T00:00:00+07:00 join --wave 2 --nik "$nik1"
 expect_exit 0 "batch: wave 2 through run-due" gb --now 2022-03-09T00:00:00+07:00 run-due
 same "batch: wave 2 is announced" DIUMUMKAN "$(sql "select state from gelombang.wave where wave = 2")"
@@ -151,6 +151,67 @@ ga --now 2022-03-09T00:00:00+07:00 wave create --wave 3 --opens 2022-04-01T00:00
 [ "$rc" != 0 ]
 same "auditor: wave create is refused (exit $rc)" 0 "$?"
 same "auditor: no wave 3" "" "$(sql "select wave from gelombang.wave where wave = 3")"
+
+# -- the history: written only through run_start / run_end ------------------
+refused gb_t_batch "insert a start row into the history" \
+	"insert into gelombang.job_run (job, wave, operator) values ('close', 4, 'auditor-bpk')"
+refused gb_t_batch "insert an end row into the history" \
+	"insert into gelombang.job_run_end (run_id, job, wave, outcome, message)
+	 values (1, 'close', 1, 'SUCCEEDED', 'announced by hand')"
+refused gb_t_audit "insert an end row into the history" \
+	"insert into gelombang.job_run_end (run_id, job, wave, outcome)
+	 select id, job, wave, 'SUCCEEDED' from gelombang.job_run where job = 'select' limit 1"
+expect_exit 0 "batch: wave 4 create (open)" gb wave create --wave 4 --opens 2022-04-01T00:00:00+07:00 \
+	--closes 2099-04-05T00:00:00+07:00 --quota 5
+start="gelombang.run_start('close', 4, 'auditor-bpk', 'h', 1, 'forged', '', '', null, false, null)"
+ends=$(sql "select count(*) from gelombang.job_run_end")
+fails() { # ROLE DESC SQL: SQL must fail, and leave no end row
+	if psql -X -q -At -v ON_ERROR_STOP=1 -U "$1" -d "$db" -c "$3" >"$W/fails.out" 2>&1; then
+		_not_ok "$1 could: $2"
+	else
+		_ok "$1 cannot: $2 ($(grep -o 'ERROR: .*' "$W/fails.out" | head -1))"
+	fi
+}
+fails gb_t_batch "a forged SUCCEEDED close of an open wave, through the functions" \
+	"select gelombang.run_end($start, 'SUCCEEDED', 0, 'closed by hand')"
+fails gb_t_batch "a SUCCEEDED close of an announced wave" \
+	"select gelombang.run_end(gelombang.run_start('close', 1, 'x', 'h', 1, 'forged', '', '', null,
+	 false, null), 'SUCCEEDED', 0, 'closed again')"
+fails gb_t_batch "a dry run ending SUCCEEDED" \
+	"select gelombang.run_end(gelombang.run_start('import', 4, 'x', 'h', 1, 'forged', '', '', null,
+	 true, null), 'SUCCEEDED', 0, 'x')"
+fails gb_t_batch "record a run DEAD" "select gelombang.run_end($start, 'DEAD', 0, 'x')"
+# a run left open by a session of the batch role, which another session tries to end
+other=$(as gb_t_batch "select $start")
+fails gb_t_batch "end a run another session started" \
+	"select gelombang.run_end($other, 'SUCCEEDED', 0, 'x')"
+fails gb_t_batch "end it as FAILED either" "select gelombang.run_end($other, 'FAILED', 0, 'x')"
+fails gb_t_audit "start a run of another job than audit" \
+	"select gelombang.run_start('announce', 4, 'x', 'h', 1, 'x', '', '', null, false, null)"
+same "no end row was written by any of them" "$ends" "$(sql "select count(*) from gelombang.job_run_end")"
+same "wave 4 is still open" DIBUKA "$(sql "select state from gelombang.wave where wave = 4")"
+# wave 4 closes in 2099: a drill's clock, which its configuration allows
+printf 'lifecycle: { allow_simulated_clock = true; };\n' >"$W/drill.conf"
+expect_exit 1 "batch: close wave 4 at a clock ahead of the real one: refused" \
+	gb --now 2099-04-05T00:00:00+07:00 close --wave 4
+grep -q "could not run close: the clock given with --now (2099-04-05 00:00:00 WIB) is ahead of the real one" \
+	"$W/last.err" && _ok "... saying so" || _not_ok "... saying so"
+same "... recorded REFUSED, with the clock" "REFUSED|2099-04-04 17:00:00" \
+	"$(sql "select outcome || '|' || (now_override at time zone 'UTC') from gelombang.history
+		where wave = 4 order by id desc limit 1")"
+expect_exit 0 "batch: close wave 4 at its time, as a drill" \
+	"$G" -c "$W/drill.conf" --db "dbname=$db user=gb_t_batch" --now 2099-04-05T00:00:00+07:00 close --wave 4
+same "the real close succeeds" "close|SUCCEEDED" \
+	"$(sql "select job || '|' || outcome from gelombang.history where wave = 4 order by id desc limit 1")"
+same "the run left open by the role's session is DEAD (by the next run)" "DEAD" \
+	"$(sql "select outcome from gelombang.history where id = $other")"
+same "the database role of every run is recorded, whatever the operator says" \
+	"gb_t_batch|auditor-bpk gb_t_batch|$(id -un)" \
+	"$(sql "select distinct db_role || '|' || operator from gelombang.job_run where wave = 4 order by 1" | paste -sd' ')"
+same "history shows the role beside the operator" 1 \
+	"$(gb history --wave 4 | grep -c "close .* auditor-bpk (gb_t_batch) .* DEAD")"
+same "the audit runs: the auditor's role" "gb_t_audit" \
+	"$(sql "select distinct db_role from gelombang.job_run where job = 'audit'")"
 
 # -- announced outcomes: the owner only, and only by disabling the guard ----
 out=$(sql "update gelombang.outcome set reason = 'USIA' where wave = 1 and nik = '$nik1'" 2>&1)

@@ -89,7 +89,7 @@ vgd 0 "history --format csv --failed" history --format csv --failed
 vgd 0 "outbox export --limit 5" outbox export --limit 5
 vgd 0 "outbox export" outbox export
 vgd 0 "wave create 23" wave create --wave 23 --opens 2022-02-17T12:00:00+07:00 \
-	--closes 2022-02-20T23:59:00+07:00 --quota 100 --seed $seed
+	--closes 2022-02-20T23:59:00+07:00 --quota 100 --seed ${seed%?}7
 vgd 0 "join" --now 2022-02-18T00:00:00+07:00 join --wave 23 --nik "$nik"
 vgd 0 "run-due" --now 2022-02-24T00:00:00+07:00 run-due
 vgd 0 "run-due with nothing due" --now 2022-02-24T00:00:00+07:00 run-due

@@ -7,7 +7,7 @@
 -- Tampering needs the guard triggers off: this runs as the superuser,
 -- inside the test's transaction, which is rolled back.
 BEGIN;
-select plan(42);
+select plan(47);
 
 create function pg_temp.reg(p_nik text, p_birth date, p_sex text, p_joined timestamptz,
 	p_kk text default null, p_region text default null, p_phone text default '081234567890')
@@ -41,7 +41,20 @@ select gelombang.freeze_inputs(1, '{"timezone": "Asia/Jakarta", "min_age": 18, "
 	"household_cap": 2, "exclude_aid_recipients": true, "excluded_occupations": [],
 	"priority_regions": [], "provinces": ["31", "32"], "saldo": 3550000}', 'digest', now());
 update gelombang.wave set selection_started_at = now() where wave = 1;
+-- card numbers: drawn at random, 16 digits, Luhn-valid
+select is((select count(distinct c)::int || ' ' || bool_and(c ~ '^8[0-9]{15}$' and gelombang.luhn_valid(c))
+	   from (select gelombang.card_of_digits(gelombang.random_card_digits()) as c
+		 from generate_series(1, 1000)) x),
+	'1000 true', 'random card numbers: 1000 draws, 1000 numbers, each of 16 digits and Luhn-valid');
+-- a number drawn twice (here: the first two draws) is drawn again
+create sequence pg_temp.draws;
+create or replace function gelombang.random_card_digits() returns bigint language sql volatile as $$
+	select case when nextval('pg_temp.draws') <= 2 then 7 else 3 end
+$$;
 select gelombang.store_selection(1);
+select is((select string_agg(card_number, ' ' order by card_number) from gelombang.participant
+	   where wave = 1), gelombang.card_of_digits(3) || ' ' || gelombang.card_of_digits(7),
+	'a card number drawn twice is drawn again for one of its holders');
 update gelombang.wave set state = 'DISELEKSI', selected_at = now() where wave = 1;
 
 -- a clean wave ---------------------------------------------------------------------
@@ -102,7 +115,7 @@ update gelombang.outcome set lottery_key = (select lottery_key from lolos) where
 	and nik = (select nik from lolos);
 
 delete from gelombang.participant where nik = (select nik from lolos);
-select is(pg_temp.diffs(), (select nik || ' participant missing: - / ' || card_number from lolos),
+select is(pg_temp.diffs(), (select nik || ' participant missing: - / LOLOS' from lolos),
 	'a deleted participant');
 insert into gelombang.participant
 	select nik, 1, '3171000000000009', card_number, 3550000 from lolos;
@@ -117,15 +130,29 @@ select is(pg_temp.diffs(), (select nik || ' participant kk: 3171000000000000 / 3
 	'a changed family card');
 update gelombang.participant set kk = '3171000000000009' where nik = (select nik from lolos);
 
+-- card numbers are drawn at random: not recomputed, but checked
+select ok((select bool_and(card_number ~ '^8[0-9]{15}$' and gelombang.luhn_valid(card_number))
+	from gelombang.participant where wave = 1), 'select draws 16-digit Luhn-valid card numbers');
 update gelombang.participant set card_number = gelombang.card_number(1, 77)
 	where nik = (select nik from lolos);
-select is(pg_temp.diffs(), (select nik || ' card_number: ' || gelombang.card_number(1, 77) || ' / '
-	|| card_number from lolos), 'another valid card number');
+select is(pg_temp.diffs(), '', 'another valid, unique card number is what select could have drawn');
+alter table gelombang.participant drop constraint participant_card_number_key;
+update gelombang.participant set card_number = (select p.card_number from gelombang.participant p
+	where p.wave = 1 and p.nik <> (select nik from lolos) limit 1)
+	where nik = (select nik from lolos);
+select ok(pg_temp.diffs() like '%card_number not unique%', 'a card number held twice is found');
+update gelombang.participant set card_number = (select card_number from lolos)
+	where nik = (select nik from lolos);
+alter table gelombang.participant drop constraint participant_card_luhn;
+update gelombang.participant set card_number = left(card_number, 15)
+	|| ((right(card_number, 1)::int + 1) % 10)::text where nik = (select nik from lolos);
+select is(pg_temp.diffs(), (select nik || ' card_number invalid: ' || left(card_number, 15)
+	|| ((right(card_number, 1)::int + 1) % 10)::text || ' / 16 digits, Luhn-valid' from lolos),
+	'a card number with a wrong check digit is found');
 update gelombang.participant set card_number = (select card_number from lolos)
 	where nik = (select nik from lolos);
 
-alter table gelombang.participant drop constraint participant_card_luhn,
-	drop constraint participant_card_number_check;
+alter table gelombang.participant drop constraint participant_card_number_check;
 update gelombang.participant set card_number = '12345' where nik = (select nik from lolos);
 select ok(pg_temp.diffs() like '%card_number invalid: 12345 / 16 digits%', 'a card number not of 16 digits');
 update gelombang.participant set card_number = (select card_number from lolos)

@@ -90,6 +90,7 @@ assert_defaults(const struct gb_config *c)
 	CU_ASSERT_EQUAL(c->sms_window_days, 30);
 	CU_ASSERT_EQUAL(c->statement_timeout, 0);
 	CU_ASSERT_TRUE(c->progress);
+	CU_ASSERT_FALSE(c->allow_simulated_clock);
 }
 
 static bool
@@ -249,7 +250,8 @@ test_every_key(void)
 		"benefit: { saldo = 1000000000000L; };\n"
 		"sms: { lolos = \"{nama} {gelombang} {kartu} {saldo} {hari} }\";\n"
 		"  tidak_lolos = \"\"; window_days = 365; };\n"
-		"jobs: { statement_timeout = 86400; progress = false; };\n";
+		"jobs: { statement_timeout = 86400; progress = false; };\n"
+		"lifecycle: { allow_simulated_clock = true; };\n";
 	static const char *const occ[] = { "ASN", "PEG\xc3\x89" };
 	static const char *const reg[] = { "3201", "9471" };
 	static const char *const prov[] = { "32" };
@@ -274,6 +276,7 @@ test_every_key(void)
 	CU_ASSERT_EQUAL(c.sms_window_days, 365);
 	CU_ASSERT_EQUAL(c.statement_timeout, 86400);
 	CU_ASSERT_FALSE(c.progress);
+	CU_ASSERT_TRUE(c.allow_simulated_clock);
 	cfg_free(&c);
 }
 
@@ -363,6 +366,8 @@ test_wrong_types(void)
 			       "expected a boolean"));
 	CU_ASSERT_TRUE(refused("jobs: {\n progress = \"yes\";\n};\n", 2,
 			       "jobs.progress", "expected a boolean"));
+	CU_ASSERT_TRUE(refused("lifecycle: { allow_simulated_clock = 1; };\n", 1,
+			       "lifecycle.allow_simulated_clock", "expected a boolean"));
 	/* string */
 	CU_ASSERT_TRUE(refused("timezone = 7;\n", 1, "timezone",
 			       "expected a string"));
