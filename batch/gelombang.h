@@ -85,9 +85,4 @@ int cmd_outbox_export(struct gb_ctx *ctx);
  * now())). */
 const char *gb_now_param(const struct gb_ctx *ctx);
 
-
-
-/* SQL text showing a timestamptz column in WIB (SPEC §2: output in WIB) */
-#define SQL_WIB(col) \
-	"(to_char(" col " at time zone interval '+07:00', 'YYYY-MM-DD HH24:MI:SS') || ' WIB')"
 #endif
