@@ -85,7 +85,7 @@ FUZZ_TARGETS  = timeparse csvframe options
 FUZZ_PROG     = $(sort $(filter-out batch/main.c, $(wildcard batch/*.c)) batch/sql_embedded.c)
 
 bin/fuzz/fuzz_timeparse: tests/fuzz/fuzz_timeparse.c batch/timeparse.c
-bin/fuzz/fuzz_csvframe: tests/fuzz/fuzz_csvframe.c batch/csvframe.c
+bin/fuzz/fuzz_csvframe: tests/fuzz/fuzz_csvframe.c batch/csvframe.c batch/strbuf.c
 bin/fuzz/fuzz_options: tests/fuzz/fuzz_options.c batch/main.c $(FUZZ_PROG)
 bin/fuzz/fuzz_%: $(wildcard batch/*.h)
 	@mkdir -p bin/fuzz

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 #include "exitcode.h"
+#include "strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -565,33 +566,13 @@ scan_int_literals(const char *text, struct int_scan *sc)
 static char *
 read_text(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
+	struct strbuf sb = STRBUF_INIT;
 
-	if (f == NULL)
+	if (sb_read_file(&sb, path) != 0) {
+		sb_release(&sb);
 		return NULL;
-	for (;;) {
-		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap + 8192);
-
-			if (nb == NULL) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap += 8192;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-		if (n == 0) {
-			buf[len] = '\0';
-			break;
-		}
 	}
-	fclose(f);
-	return buf;
+	return sb_detach(&sb);
 }
 
 /* Is an int setting's value a truncated literal?  Then lit holds it. */
@@ -899,135 +880,68 @@ cleanup:
 }
 
 /* ------------------------------------------------------------------ */
-/* A growable string for the JSON and the masked conninfo              */
-
-struct buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void
-buf_putn(struct buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *np;
-
-		while (b->len + n + 1 > cap)
-			cap *= 2;
-		if ((np = realloc(b->p, cap)) == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-buf_puts(struct buf *b, const char *s)
-{
-	buf_putn(b, s, strlen(s));
-}
-
-static void __attribute__((format(printf, 2, 3)))
-buf_printf(struct buf *b, const char *fmt, ...)
-{
-	char tmp[64];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		b->oom = true; /* only used for numbers: cannot happen */
-	else
-		buf_putn(b, tmp, (size_t)n);
-}
-
-/* The text, or NULL when out of memory; never NULL for empty text. */
-static char *
-buf_finish(struct buf *b)
-{
-	if (!b->oom && b->p == NULL)
-		buf_putn(b, "", 0);
-	if (b->oom) {
-		free(b->p);
-		return NULL;
-	}
-	return b->p;
-}
-
-/* ------------------------------------------------------------------ */
 /* cfg_rules_json                                                      */
 
 /* Bytes >= 0x80 pass through: the strings are UTF-8 (checked on load). */
 static void
-json_string(struct buf *b, const char *s)
+json_string(struct strbuf *b, const char *s)
 {
 	const unsigned char *p;
 
-	buf_putn(b, "\"", 1);
+	sb_add(b, "\"", 1);
 	for (p = (const unsigned char *)(s ? s : ""); *p; p++) {
 		if (*p == '"' || *p == '\\') {
-			buf_putn(b, "\\", 1);
-			buf_putn(b, (const char *)p, 1);
+			sb_add(b, "\\", 1);
+			sb_add(b, (const char *)p, 1);
 		} else if (*p < 0x20) {
-			buf_printf(b, "\\u%04x", *p);
+			sb_addf(b, "\\u%04x", *p);
 		} else {
-			buf_putn(b, (const char *)p, 1);
+			sb_add(b, (const char *)p, 1);
 		}
 	}
-	buf_putn(b, "\"", 1);
+	sb_add(b, "\"", 1);
 }
 
 static void
-json_strlist(struct buf *b, const struct gb_strlist *l)
+json_strlist(struct strbuf *b, const struct gb_strlist *l)
 {
 	size_t i;
 
-	buf_putn(b, "[", 1);
+	sb_addch(b, '[');
 	for (i = 0; i < l->n; i++) {
 		if (i > 0)
-			buf_putn(b, ",", 1);
+			sb_addch(b, ',');
 		json_string(b, l->v[i]);
 	}
-	buf_putn(b, "]", 1);
+	sb_addch(b, ']');
 }
 
 char *
 cfg_rules_json(const struct gb_config *cfg)
 {
 	const struct gb_rules *r = &cfg->rules;
-	struct buf b = { NULL, 0, 0, false };
+	struct strbuf b = STRBUF_INIT;
 
-	buf_puts(&b, "{\"timezone\":");
+	sb_addstr(&b, "{\"timezone\":");
 	json_string(&b, cfg->timezone);
-	buf_printf(&b, ",\"min_age\":%d", r->min_age);
-	buf_printf(&b, ",\"max_age\":%d", r->max_age);
-	buf_printf(&b, ",\"household_cap\":%d", r->household_cap);
-	buf_puts(&b, ",\"exclude_aid_recipients\":");
-	buf_puts(&b, r->exclude_aid_recipients ? "true" : "false");
-	buf_puts(&b, ",\"excluded_occupations\":");
+	sb_addf(&b, ",\"min_age\":%d", r->min_age);
+	sb_addf(&b, ",\"max_age\":%d", r->max_age);
+	sb_addf(&b, ",\"household_cap\":%d", r->household_cap);
+	sb_addstr(&b, ",\"exclude_aid_recipients\":");
+	sb_addstr(&b, r->exclude_aid_recipients ? "true" : "false");
+	sb_addstr(&b, ",\"excluded_occupations\":");
 	json_strlist(&b, &r->excluded_occupations);
-	buf_puts(&b, ",\"priority_regions\":");
+	sb_addstr(&b, ",\"priority_regions\":");
 	json_strlist(&b, &r->priority_regions);
-	buf_puts(&b, ",\"provinces\":");
+	sb_addstr(&b, ",\"provinces\":");
 	json_strlist(&b, &r->provinces);
-	buf_printf(&b, ",\"saldo\":%lld", cfg->saldo);
-	buf_puts(&b, ",\"sms_lolos\":");
+	sb_addf(&b, ",\"saldo\":%lld", cfg->saldo);
+	sb_addstr(&b, ",\"sms_lolos\":");
 	json_string(&b, cfg->sms_lolos);
-	buf_puts(&b, ",\"sms_tidak_lolos\":");
+	sb_addstr(&b, ",\"sms_tidak_lolos\":");
 	json_string(&b, cfg->sms_tidak_lolos);
-	buf_printf(&b, ",\"sms_window_days\":%d}", cfg->sms_window_days);
-	return buf_finish(&b);
+	sb_addf(&b, ",\"sms_window_days\":%d}", cfg->sms_window_days);
+	return sb_detach(&b);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1085,38 +999,38 @@ uri_key_is_password(const char *s, size_t n)
  * separated by '&'.
  */
 static void
-mask_uri(struct buf *b, const char *s)
+mask_uri(struct strbuf *b, const char *s)
 {
 	size_t pre = uri_prefix_len(s);
 	const char *p = s + pre, *q, *colon, *amp, *eq;
 
-	buf_putn(b, s, pre);
+	sb_add(b, s, pre);
 	for (q = p; *q && *q != '@' && *q != '/'; q++)
 		;
 	if (*q == '@' && (colon = memchr(p, ':', (size_t)(q - p))) != NULL) {
-		buf_putn(b, p, (size_t)(colon + 1 - p));
-		buf_puts(b, MASK);
+		sb_add(b, p, (size_t)(colon + 1 - p));
+		sb_addstr(b, MASK);
 		p = q;
 	}
 	q = strchr(p, '?');
 	if (q == NULL) {
-		buf_puts(b, p);
+		sb_addstr(b, p);
 		return;
 	}
-	buf_putn(b, p, (size_t)(q + 1 - p));
+	sb_add(b, p, (size_t)(q + 1 - p));
 	for (p = q + 1; *p; p = amp + (*amp ? 1 : 0)) {
 		amp = strchr(p, '&');
 		if (amp == NULL)
 			amp = p + strlen(p);
 		eq = memchr(p, '=', (size_t)(amp - p));
 		if (eq && uri_key_is_password(p, (size_t)(eq - p))) {
-			buf_putn(b, p, (size_t)(eq + 1 - p));
-			buf_puts(b, MASK);
+			sb_add(b, p, (size_t)(eq + 1 - p));
+			sb_addstr(b, MASK);
 		} else {
-			buf_putn(b, p, (size_t)(amp - p));
+			sb_add(b, p, (size_t)(amp - p));
 		}
 		if (*amp)
-			buf_putn(b, "&", 1);
+			sb_addch(b, '&');
 	}
 }
 
@@ -1159,15 +1073,15 @@ kv_value(const char **pp, char **val, bool *quoted)
 }
 
 static void
-put_quoted(struct buf *b, const char *s)
+put_quoted(struct strbuf *b, const char *s)
 {
-	buf_putn(b, "'", 1);
+	sb_addch(b, '\'');
 	for (; *s; s++) {
 		if (*s == '\'' || *s == '\\')
-			buf_putn(b, "\\", 1);
-		buf_putn(b, s, 1);
+			sb_add(b, "\\", 1);
+		sb_add(b, s, 1);
 	}
-	buf_putn(b, "'", 1);
+	sb_addch(b, '\'');
 }
 
 static bool
@@ -1186,29 +1100,29 @@ needs_quotes(const char *s)
  * when it holds '=' or starts like a URI), so its password is masked too.
  */
 static void
-put_dbname(struct buf *b, const char *raw, size_t rawlen, const char *val,
+put_dbname(struct strbuf *b, const char *raw, size_t rawlen, const char *val,
     bool quoted)
 {
 	char *masked;
 
 	if (strchr(val, '=') == NULL && uri_prefix_len(val) == 0) {
-		buf_putn(b, raw, rawlen);
+		sb_add(b, raw, rawlen);
 		return;
 	}
 	masked = cfg_mask_conninfo(val);
 	if (masked == NULL)
-		b->oom = true;
+		b->failed = true;
 	else if (strcmp(masked, val) == 0)
-		buf_putn(b, raw, rawlen);
+		sb_add(b, raw, rawlen);
 	else if (quoted || needs_quotes(masked))
 		put_quoted(b, masked);
 	else
-		buf_puts(b, masked);
+		sb_addstr(b, masked);
 	free(masked);
 }
 
 static void
-mask_keyvalue(struct buf *b, const char *s)
+mask_keyvalue(struct strbuf *b, const char *s)
 {
 	const char *p = s, *key, *start;
 	size_t keylen;
@@ -1218,31 +1132,31 @@ mask_keyvalue(struct buf *b, const char *s)
 	while (*p) {
 		for (start = p; is_space(*p); p++)
 			;
-		buf_putn(b, start, (size_t)(p - start));
+		sb_add(b, start, (size_t)(p - start));
 		for (key = p; *p && !is_space(*p) && *p != '='; p++)
 			;
 		keylen = (size_t)(p - key);
-		buf_putn(b, key, keylen);
+		sb_add(b, key, keylen);
 		for (start = p; is_space(*p); p++)
 			;
 		if (*p != '=') {
 			/* Malformed (libpq refuses it): copy and go on. */
-			buf_putn(b, start, (size_t)(p - start));
+			sb_add(b, start, (size_t)(p - start));
 			continue;
 		}
 		for (p++; is_space(*p); p++)
 			;
-		buf_putn(b, start, (size_t)(p - start));
+		sb_add(b, start, (size_t)(p - start));
 		start = p;
 		kv_value(&p, &val, &quoted);
 		if (val == NULL)
-			b->oom = true;
+			b->failed = true;
 		else if (keylen == 8 && strncasecmp(key, "password", 8) == 0)
-			buf_puts(b, MASK);
+			sb_addstr(b, MASK);
 		else if (keylen == 6 && strncasecmp(key, "dbname", 6) == 0)
 			put_dbname(b, start, (size_t)(p - start), val, quoted);
 		else
-			buf_putn(b, start, (size_t)(p - start));
+			sb_add(b, start, (size_t)(p - start));
 		free(val);
 	}
 }
@@ -1250,7 +1164,7 @@ mask_keyvalue(struct buf *b, const char *s)
 char *
 cfg_mask_conninfo(const char *conninfo)
 {
-	struct buf b = { NULL, 0, 0, false };
+	struct strbuf b = STRBUF_INIT;
 
 	if (conninfo == NULL)
 		conninfo = "";
@@ -1258,5 +1172,5 @@ cfg_mask_conninfo(const char *conninfo)
 		mask_uri(&b, conninfo);
 	else
 		mask_keyvalue(&b, conninfo);
-	return buf_finish(&b);
+	return sb_detach(&b);
 }
