@@ -39,9 +39,10 @@ batch/sql_embedded.c: $(MIGRATIONS) $(SQL_CODE) scripts/embed-sql Makefile
 batch/%.o: batch/%.c $(wildcard batch/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-bin/tests/%: tests/unit/%.c $(OBJS)
+# Each unit test program: its suites, the one main() of cunit_main.c.
+bin/tests/%: tests/unit/%.c tests/unit/cunit_main.c tests/unit/cunit_main.h $(OBJS)
 	@mkdir -p bin/tests
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS) -lcunit
+	$(CC) $(CFLAGS) -o $@ $(filter %.c %.o, $^) $(LDFLAGS) $(LDLIBS) -lcunit
 
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
@@ -67,9 +68,9 @@ install: all
 	install -m 644 batch/gelombang.1 $(DESTDIR)$(MANDIR)/gelombang.1
 
 format:
-	clang-format -i batch/*.c batch/*.h tests/unit/*.c
+	clang-format -i batch/*.c batch/*.h tests/unit/*.c tests/unit/*.h
 format-check:
-	clang-format --dry-run --Werror batch/*.c batch/*.h tests/unit/*.c
+	clang-format --dry-run --Werror batch/*.c batch/*.h tests/unit/*.c tests/unit/*.h
 
 clean:
 	rm -rf bin batch/*.o batch/sql_embedded.c tests/unit/*.o

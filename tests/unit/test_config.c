@@ -3,6 +3,7 @@
  * every refusal (file, line and key), the rules JSON and conninfo masking.
  * Run from the repository root (it reads conf/gelombang.conf).
  */
+#include "cunit_main.h"
 #include "config.h"
 #include "exitcode.h"
 
@@ -844,28 +845,10 @@ static CU_TestInfo mask_tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
-static CU_SuiteInfo suites[] = {
+CU_SuiteInfo unit_suites[] = {
 	{ .pName = "config: loading", .pTests = defaults_tests },
 	{ .pName = "config: refusals", .pTests = error_tests },
 	{ .pName = "config: rules json", .pTests = json_tests },
 	{ .pName = "config: mask conninfo", .pTests = mask_tests },
 	CU_SUITE_INFO_NULL,
 };
-
-int
-main(void)
-{
-	unsigned failures;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if (CU_register_suites(suites) != CUE_SUCCESS) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures > 255 ? 255 : (int)failures;
-}
