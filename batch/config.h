@@ -79,8 +79,11 @@ char *cfg_rules_json(const struct gb_config *cfg);
 
 /*
  * conninfo with any password value replaced by "********", for messages
- * and history.  Handles key=value strings (quoted values too) and
- * postgres:// URIs.  Returns malloc'd text the caller frees.
+ * and history (config_conninfo.c).  libpq parses it (key=value or URI):
+ * the result is the options it gives, in libpq's order, as key=value
+ * ("user=u password=******** host=h"), a dbname holding a connection
+ * string masked in turn; a string libpq cannot parse is "********" as a
+ * whole.  Returns malloc'd text the caller frees, NULL when out of memory.
  */
 char *cfg_mask_conninfo(const char *conninfo);
 

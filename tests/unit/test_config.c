@@ -754,6 +754,8 @@ masks(const char *in, const char *want)
 	return ok;
 }
 
+/* Masked as libpq reads the string: its options in libpq's order, as
+ * key=value, quoted where libpq needs quotes. */
 static void
 test_mask_keyvalue(void)
 {
@@ -761,44 +763,54 @@ test_mask_keyvalue(void)
 	CU_ASSERT_TRUE(masks("host=db port=5432", "host=db port=5432"));
 	CU_ASSERT_TRUE(masks("password=secret", "password=********"));
 	CU_ASSERT_TRUE(masks("host=db password=secret user=u",
-			     "host=db password=******** user=u"));
+			     "user=u password=******** host=db"));
 	CU_ASSERT_TRUE(masks("password = 'se cret\\'x' dbname=d",
-			     "password = ******** dbname=d"));
-	CU_ASSERT_TRUE(masks("  PassWord='a b'  host=x ",
-			     "  PassWord=********  host=x "));
-	CU_ASSERT_TRUE(masks("host=x PASSWORD=a\\ b port=1",
-			     "host=x PASSWORD=******** port=1"));
-	CU_ASSERT_TRUE(masks("host=x password=", "host=x password=********"));
-	/* Not a password key, or password only as a value. */
+			     "password=******** dbname=d"));
+	CU_ASSERT_TRUE(masks("  password='a b'  host=x ",
+			     "password=******** host=x"));
+	CU_ASSERT_TRUE(masks("host=x password=a\\ b port=1",
+			     "password=******** host=x port=1"));
+	CU_ASSERT_TRUE(masks("host=x password=", "password=******** host=x"));
+	/* Not a password key, or password only as a value; quotes kept
+	 * where a value needs them. */
 	CU_ASSERT_TRUE(masks("passfile=/p user=password host='pass word=x'",
-			     "passfile=/p user=password host='pass word=x'"));
+			     "user=password passfile=/p host='pass word=x'"));
+	CU_ASSERT_TRUE(masks("application_name='it\\'s' dbname=''",
+			     "dbname='' application_name='it\\'s'"));
 	/* A dbname holding a connection string or URI. */
 	CU_ASSERT_TRUE(masks("dbname='user=u password=s' host=h",
 			     "dbname='user=u password=********' host=h"));
 	CU_ASSERT_TRUE(masks("dbname=postgresql://u:pw@h/db",
-			     "dbname=postgresql://u:********@h/db"));
+			     "dbname='user=u password=******** dbname=db host=h'"));
 	CU_ASSERT_TRUE(masks("dbname=gelombang", "dbname=gelombang"));
+	/* What libpq cannot parse (an unknown or mis-cased key, a key
+	 * without '=', an open quote) is not shown at all. */
+	CU_ASSERT_TRUE(masks("  PassWord='a b'  host=x ", "********"));
+	CU_ASSERT_TRUE(masks("host=x password secret", "********"));
+	CU_ASSERT_TRUE(masks("host=x password='secret", "********"));
+	CU_ASSERT_TRUE(masks("host=x pasword=secret", "********"));
 }
 
 static void
 test_mask_uri(void)
 {
-	CU_ASSERT_TRUE(masks("postgresql://", "postgresql://"));
-	CU_ASSERT_TRUE(masks("postgresql://h/db", "postgresql://h/db"));
+	CU_ASSERT_TRUE(masks("postgresql://", ""));
+	CU_ASSERT_TRUE(masks("postgresql://h/db", "dbname=db host=h"));
 	CU_ASSERT_TRUE(masks("postgresql://u@h:5432/db",
-			     "postgresql://u@h:5432/db"));
+			     "user=u dbname=db host=h port=5432"));
 	CU_ASSERT_TRUE(masks("postgresql://u:secret@h:5432/db",
-			     "postgresql://u:********@h:5432/db"));
+			     "user=u password=******** dbname=db host=h port=5432"));
 	CU_ASSERT_TRUE(masks("postgres://u:secret@h1:5432,h2/db",
-			     "postgres://u:********@h1:5432,h2/db"));
+			     "user=u password=******** dbname=db host=h1,h2 port=5432,"));
 	CU_ASSERT_TRUE(masks("postgres://u@h/db?password=secret&sslmode=require",
-			     "postgres://u@h/db?password=********&sslmode=require"));
-	CU_ASSERT_TRUE(masks("postgresql://h/db?sslmode=require&Password=x",
-			     "postgresql://h/db?sslmode=require&Password=********"));
-	CU_ASSERT_TRUE(masks("postgresql://u:a@h?pass%77ord=b&x=1",
-			     "postgresql://u:********@h?pass%77ord=********&x=1"));
+			     "user=u password=******** dbname=db host=h sslmode=require"));
+	/* percent-encoded, in the user information and in a key */
+	CU_ASSERT_TRUE(masks("postgresql://u:se%20cret@h?pass%77ord=b&sslmode=require",
+			     "user=u password=******** host=h sslmode=require"));
 	CU_ASSERT_TRUE(masks("postgresql:///db?host=/run/pg&passfile=/p",
-			     "postgresql:///db?host=/run/pg&passfile=/p"));
+			     "passfile=/p dbname=db host=/run/pg"));
+	CU_ASSERT_TRUE(masks("postgresql://h/db?sslmode=require&Password=x", "********"));
+	CU_ASSERT_TRUE(masks("postgresql://u:secret@h/db?nosuchkey=1", "********"));
 }
 
 /* ------------------------------------------------------------------ */
