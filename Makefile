@@ -14,6 +14,12 @@ CFLAGS   ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$(PG_INC) -Ibatch \
             -DGELOMBANG_VERSION='"$(VERSION)"'
 LDLIBS   += -L$(PG_LIB) -lpq -lconfig -lcrypto -lm
+# Fault points (batch/fault.h) are compiled into the builds the tests run;
+# make install builds without them (FAULT_POINTS=0).
+FAULT_POINTS ?= 1
+ifeq ($(FAULT_POINTS),1)
+override CFLAGS += -DGELOMBANG_FAULT_POINTS
+endif
 
 SRCS     := $(filter-out batch/main.c, $(wildcard batch/*.c))
 OBJS     := $(SRCS:.c=.o) batch/sql_embedded.o
@@ -36,8 +42,14 @@ bin/gelombang: batch/main.o $(OBJS)
 batch/sql_embedded.c: $(MIGRATIONS) $(SQL_CODE) scripts/embed-sql Makefile
 	sh scripts/embed-sql $(MIGRATIONS) -- $(SQL_CODE) > $@.tmp && mv $@.tmp $@
 
-batch/%.o: batch/%.c $(wildcard batch/*.h)
+batch/%.o: batch/%.c $(wildcard batch/*.h) batch/.cflags
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Rebuild everything when the flags change (FAULT_POINTS=0 for install,
+# then the default again).
+batch/.cflags: FORCE
+	@echo '$(CC) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS)' > $@
+.PHONY: FORCE
 
 # Each unit test program: its suites, the one main() of cunit_main.c.
 bin/tests/%: tests/unit/%.c tests/unit/cunit_main.c tests/unit/cunit_main.h $(OBJS)
@@ -59,7 +71,8 @@ sanitize:
 	$(MAKE) CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" check
 	$(MAKE) clean
 
-install: all
+install:
+	$(MAKE) FAULT_POINTS=0 all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/sql/migrations $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/conf
 	install -m 755 bin/gelombang $(DESTDIR)$(BINDIR)/gelombang
 	install -m 644 $(MIGRATIONS) $(DESTDIR)$(DATADIR)/sql/migrations/
@@ -73,7 +86,7 @@ format-check:
 	clang-format --dry-run --Werror batch/*.c batch/*.h tests/unit/*.c tests/unit/*.h
 
 clean:
-	rm -rf bin batch/*.o batch/sql_embedded.c tests/unit/*.o
+	rm -rf bin batch/*.o batch/.cflags batch/sql_embedded.c tests/unit/*.o
 
 # Fuzzing with libFuzzer (clang): each target for FUZZ_SECONDS from its
 # corpus in tests/fuzz/corpus/<target> (tests/fuzz/run says how it went).
