@@ -5,10 +5,14 @@
  * (key_spec below), so an unknown key, a wrong type or a value out of range
  * is refused with its file, line and dotted name instead of being ignored.
  * Every string is copied: libconfig's die with config_destroy().
+ *
+ * The rest of the module, by concern: config_lex.c finds the integer
+ * literals libconfig truncates, config_json.c writes the rules as JSON,
+ * config_conninfo.c masks the password of a connection string.
  */
 #include "config.h"
+#include "config_lex.h"
 #include "exitcode.h"
-#include "strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -446,148 +450,13 @@ check_template(struct loader *ld, const config_setting_t *s, const char *key,
 	return 0;
 }
 
-/* ------------------------------------------------------------------ */
-/* Integer literals libconfig 1.5 truncates                            */
-
-/*
- * libconfig 1.5 parses an integer without an L suffix into a C int and
- * silently keeps the low 32 bits of a larger one: saldo = 5000000000
- * would load as 705032704, which is in range.  The parsed tree cannot
- * tell, so the source is scanned for such literals; an int setting is
- * refused when a literal on its line truncates to exactly its value.
- */
-struct int_scan {
-	unsigned line;	/* line of interest */
-	int value;	/* the value libconfig stored */
-	char literal[32]; /* set when found */
-};
-
-static const char *
-skip_comment_or_string(const char *p, unsigned *line)
-{
-	if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
-		while (*p && *p != '\n')
-			p++;
-	} else if (p[0] == '/' && p[1] == '*') {
-		for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
-			if (*p == '\n')
-				(*line)++;
-		p += *p ? 2 : 0;
-	} else if (*p == '"') {
-		for (p++; *p && *p != '"'; p++) {
-			if (*p == '\\' && p[1])
-				p++;
-			if (*p == '\n')
-				(*line)++;
-		}
-		p += *p ? 1 : 0;
-	}
-	return p;
-}
-
-static bool
-is_name_char(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '*';
-}
-
-/* One numeric token at p; reports a truncated literal on sc->line. */
-static const char *
-scan_number(const char *p, unsigned line, struct int_scan *sc)
-{
-	const char *start = p, *digits;
-	bool hex, is_float = false;
-	long long v;
-	size_t len;
-
-	if (*p == '+' || *p == '-')
-		p++;
-	hex = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
-	if (hex)
-		p += 2;
-	digits = p;
-	while ((*p >= '0' && *p <= '9') ||
-	       (hex && ((*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F'))))
-		p++;
-	while (!hex && (*p == '.' || *p == 'e' || *p == 'E' ||
-			((*p == '+' || *p == '-') &&
-			 (p[-1] == 'e' || p[-1] == 'E')) ||
-			(*p >= '0' && *p <= '9'))) {
-		is_float = true;
-		p++;
-	}
-	if (*p == 'L' || is_float || p == digits || line != sc->line)
-		return p;
-	errno = 0;
-	v = strtoll(start, NULL, hex ? 16 : 10);
-	if (errno == 0 && v >= INT_MIN && v <= INT_MAX)
-		return p;
-	/* What libconfig keeps: the low 32 bits of the clamped value. */
-	if ((int)(unsigned)(unsigned long long)v != sc->value)
-		return p;
-	len = (size_t)(p - start);
-	if (len >= sizeof(sc->literal))
-		len = sizeof(sc->literal) - 1;
-	memcpy(sc->literal, start, len);
-	sc->literal[len] = '\0';
-	return p;
-}
-
-static void
-scan_int_literals(const char *text, struct int_scan *sc)
-{
-	const char *p = text, *next;
-	unsigned line = 1;
-
-	while (*p && line <= sc->line && sc->literal[0] == '\0') {
-		next = skip_comment_or_string(p, &line);
-		if (next != p) {
-			p = next;
-		} else if (*p == '\n') {
-			line++;
-			p++;
-		} else if ((*p >= 'A' && *p <= 'Z') ||
-			   (*p >= 'a' && *p <= 'z') || *p == '*') {
-			while (is_name_char(*p))
-				p++;
-		} else if ((*p >= '0' && *p <= '9') ||
-			   ((*p == '-' || *p == '+' || *p == '.') &&
-			    p[1] >= '0' && p[1] <= '9')) {
-			p = scan_number(p, line, sc);
-		} else {
-			p++;
-		}
-	}
-}
-
-static char *
-read_text(const char *path)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	if (sb_read_file(&sb, path) != 0) {
-		sb_release(&sb);
-		return NULL;
-	}
-	return sb_detach(&sb);
-}
-
 /* Is an int setting's value a truncated literal?  Then lit holds it. */
 static bool
 truncated_literal(struct loader *ld, const config_setting_t *s, char *lit,
     size_t litlen)
 {
-	struct int_scan sc = { .line = config_setting_source_line(s),
-			       .value = config_setting_get_int(s) };
-	char *text = read_text(setting_file(ld, s));
-
-	if (text == NULL)
-		return false;
-	scan_int_literals(text, &sc);
-	free(text);
-	snprintf(lit, litlen, "%s", sc.literal);
-	return sc.literal[0] != '\0';
+	return cfg_int_truncated(setting_file(ld, s), (unsigned) config_setting_source_line(s),
+				 config_setting_get_int(s), lit, litlen);
 }
 
 /* ------------------------------------------------------------------ */
@@ -875,69 +744,4 @@ cleanup:
 	if (rc != 0)
 		cfg_free(cfg);
 	return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* cfg_rules_json                                                      */
-
-/* Bytes >= 0x80 pass through: the strings are UTF-8 (checked on load). */
-static void
-json_string(struct strbuf *b, const char *s)
-{
-	const unsigned char *p;
-
-	sb_add(b, "\"", 1);
-	for (p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			sb_add(b, "\\", 1);
-			sb_add(b, (const char *)p, 1);
-		} else if (*p < 0x20) {
-			sb_addf(b, "\\u%04x", *p);
-		} else {
-			sb_add(b, (const char *)p, 1);
-		}
-	}
-	sb_add(b, "\"", 1);
-}
-
-static void
-json_strlist(struct strbuf *b, const struct gb_strlist *l)
-{
-	size_t i;
-
-	sb_addch(b, '[');
-	for (i = 0; i < l->n; i++) {
-		if (i > 0)
-			sb_addch(b, ',');
-		json_string(b, l->v[i]);
-	}
-	sb_addch(b, ']');
-}
-
-char *
-cfg_rules_json(const struct gb_config *cfg)
-{
-	const struct gb_rules *r = &cfg->rules;
-	struct strbuf b = STRBUF_INIT;
-
-	sb_addstr(&b, "{\"timezone\":");
-	json_string(&b, cfg->timezone);
-	sb_addf(&b, ",\"min_age\":%d", r->min_age);
-	sb_addf(&b, ",\"max_age\":%d", r->max_age);
-	sb_addf(&b, ",\"household_cap\":%d", r->household_cap);
-	sb_addstr(&b, ",\"exclude_aid_recipients\":");
-	sb_addstr(&b, r->exclude_aid_recipients ? "true" : "false");
-	sb_addstr(&b, ",\"excluded_occupations\":");
-	json_strlist(&b, &r->excluded_occupations);
-	sb_addstr(&b, ",\"priority_regions\":");
-	json_strlist(&b, &r->priority_regions);
-	sb_addstr(&b, ",\"provinces\":");
-	json_strlist(&b, &r->provinces);
-	sb_addf(&b, ",\"saldo\":%lld", cfg->saldo);
-	sb_addstr(&b, ",\"sms_lolos\":");
-	json_string(&b, cfg->sms_lolos);
-	sb_addstr(&b, ",\"sms_tidak_lolos\":");
-	json_string(&b, cfg->sms_tidak_lolos);
-	sb_addf(&b, ",\"sms_window_days\":%d}", cfg->sms_window_days);
-	return sb_detach(&b);
 }
