@@ -87,4 +87,8 @@ char *cfg_rules_json(const struct gb_config *cfg);
  */
 char *cfg_mask_conninfo(const char *conninfo);
 
+/* Does conninfo, as libpq parses it, set keyword?  False for a string
+ * libpq cannot parse or reads as a plain database name. */
+bool cfg_conninfo_sets(const char *conninfo, const char *keyword);
+
 #endif

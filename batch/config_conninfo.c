@@ -95,3 +95,19 @@ cfg_mask_conninfo(const char *conninfo)
 	PQfreemem(err);
 	return sb_detach(&b);
 }
+
+bool
+cfg_conninfo_sets(const char *conninfo, const char *keyword)
+{
+	PQconninfoOption *opts, *o;
+	bool found = false;
+
+	if (conninfo == NULL || !is_conninfo(conninfo))
+		return false;
+	opts = PQconninfoParse(conninfo, NULL);
+	for (o = opts; o && o->keyword; o++)
+		if (o->val != NULL && strcmp(o->keyword, keyword) == 0)
+			found = true;
+	PQconninfoFree(opts);
+	return found;
+}

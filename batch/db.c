@@ -246,7 +246,7 @@ db_connect(struct gb_ctx *ctx)
 	vals[2] = timeout;
 	vals[3] = NULL;
 	/* a connect_timeout in the user's conninfo wins over ours */
-	if (strstr(conninfo, "connect_timeout"))
+	if (cfg_conninfo_sets(conninfo, "connect_timeout"))
 		keys[2] = NULL;
 
 	ctx->conn = PQconnectdbParams(keys, vals, 1);

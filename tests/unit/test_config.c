@@ -813,6 +813,20 @@ test_mask_uri(void)
 	CU_ASSERT_TRUE(masks("postgresql://u:secret@h/db?nosuchkey=1", "********"));
 }
 
+/* connect_timeout given by the user wins over the configured one */
+static void
+test_conninfo_sets(void)
+{
+	CU_ASSERT_TRUE(cfg_conninfo_sets("host=h connect_timeout=3", "connect_timeout"));
+	CU_ASSERT_TRUE(cfg_conninfo_sets("postgresql://h/db?connect_timeout=3", "connect_timeout"));
+	CU_ASSERT_FALSE(cfg_conninfo_sets("host=h application_name=connect_timeout",
+					  "connect_timeout"));
+	CU_ASSERT_FALSE(cfg_conninfo_sets("host=h", "connect_timeout"));
+	CU_ASSERT_FALSE(cfg_conninfo_sets("gelombang", "connect_timeout"));
+	CU_ASSERT_FALSE(cfg_conninfo_sets("host=h connect_timeout", "connect_timeout"));
+	CU_ASSERT_FALSE(cfg_conninfo_sets(NULL, "connect_timeout"));
+}
+
 /* ------------------------------------------------------------------ */
 
 static CU_TestInfo defaults_tests[] = {
@@ -854,6 +868,7 @@ static CU_TestInfo json_tests[] = {
 static CU_TestInfo mask_tests[] = {
 	{ .pName = "key=value", .pTestFunc = test_mask_keyvalue },
 	{ .pName = "URI", .pTestFunc = test_mask_uri },
+	{ .pName = "which keys a conninfo sets", .pTestFunc = test_conninfo_sets },
 	CU_TEST_INFO_NULL,
 };
 
