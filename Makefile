@@ -14,12 +14,6 @@ CFLAGS   ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$(PG_INC) -Ibatch \
             -DGELOMBANG_VERSION='"$(VERSION)"'
 LDLIBS   += -L$(PG_LIB) -lpq -lconfig -lcrypto -lm
-# Fault points (batch/fault.h) are compiled into the builds the tests run;
-# make install builds without them (FAULT_POINTS=0).
-FAULT_POINTS ?= 1
-ifeq ($(FAULT_POINTS),1)
-override CFLAGS += -DGELOMBANG_FAULT_POINTS
-endif
 
 SRCS     := $(filter-out batch/main.c, $(wildcard batch/*.c))
 OBJS     := $(SRCS:.c=.o) batch/sql_embedded.o
@@ -35,6 +29,19 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=bin/tests/%)
 .PHONY: all check unit install clean format format-check sanitize
 all: bin/gelombang
 
+# Fault points (batch/fault.h) are compiled into the builds the tests run;
+# make install builds without them (FAULT_POINTS=0).  bin/.cflags holds
+# the flags of the last build: when they change, every object is rebuilt.
+FAULT_POINTS ?= 1
+ifeq ($(FAULT_POINTS),1)
+override CFLAGS += -DGELOMBANG_FAULT_POINTS
+endif
+$(OBJS) batch/main.o: bin/.cflags
+bin/.cflags: FORCE
+	@mkdir -p bin
+	@echo '$(CC) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS)' > $@
+.PHONY: FORCE
+
 bin/gelombang: batch/main.o $(OBJS)
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
@@ -42,14 +49,8 @@ bin/gelombang: batch/main.o $(OBJS)
 batch/sql_embedded.c: $(MIGRATIONS) $(SQL_CODE) scripts/embed-sql Makefile
 	sh scripts/embed-sql $(MIGRATIONS) -- $(SQL_CODE) > $@.tmp && mv $@.tmp $@
 
-batch/%.o: batch/%.c $(wildcard batch/*.h) batch/.cflags
+batch/%.o: batch/%.c $(wildcard batch/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
-
-# Rebuild everything when the flags change (FAULT_POINTS=0 for install,
-# then the default again).
-batch/.cflags: FORCE
-	@echo '$(CC) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS)' > $@
-.PHONY: FORCE
 
 # Each unit test program: its suites, the one main() of cunit_main.c.
 bin/tests/%: tests/unit/%.c tests/unit/cunit_main.c tests/unit/cunit_main.h $(OBJS)
@@ -81,12 +82,12 @@ install:
 	install -m 644 batch/gelombang.1 $(DESTDIR)$(MANDIR)/gelombang.1
 
 format:
-	clang-format -i batch/*.c batch/*.h tests/unit/*.c tests/unit/*.h
+	clang-format -i batch/*.c batch/*.h tests/unit/*.c
 format-check:
-	clang-format --dry-run --Werror batch/*.c batch/*.h tests/unit/*.c tests/unit/*.h
+	clang-format --dry-run --Werror batch/*.c batch/*.h tests/unit/*.c
 
 clean:
-	rm -rf bin batch/*.o batch/.cflags batch/sql_embedded.c tests/unit/*.o
+	rm -rf bin batch/*.o batch/sql_embedded.c tests/unit/*.o
 
 # Fuzzing with libFuzzer (clang): each target for FUZZ_SECONDS from its
 # corpus in tests/fuzz/corpus/<target> (tests/fuzz/run says how it went).
