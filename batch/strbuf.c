@@ -50,28 +50,9 @@ sb_grow(struct strbuf *sb, size_t extra)
 }
 
 void
-sb_add(struct strbuf *sb, const void *data, size_t n)
-{
-	if (!sb_grow(sb, n))
-		return;
-	memcpy(sb->buf + sb->len, data, n);
-	sb->len += n;
-	sb->buf[sb->len] = '\0';
-}
-
-void
 sb_addstr(struct strbuf *sb, const char *s)
 {
 	sb_add(sb, s, strlen(s));
-}
-
-void
-sb_addch(struct strbuf *sb, char c)
-{
-	if (sb->len + 1 >= sb->alloc && !sb_grow(sb, 1))
-		return;
-	sb->buf[sb->len++] = c;
-	sb->buf[sb->len] = '\0';
 }
 
 void

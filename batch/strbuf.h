@@ -29,6 +29,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 struct strbuf {
 	char *buf;    /* the text, NUL-terminated; "" before the first append */
@@ -48,9 +49,7 @@ void sb_init(struct strbuf *sb);
  * Returns false, and marks the buffer failed, when out of memory. */
 bool sb_grow(struct strbuf *sb, size_t extra);
 
-void sb_add(struct strbuf *sb, const void *data, size_t n);
 void sb_addstr(struct strbuf *sb, const char *s);
-void sb_addch(struct strbuf *sb, char c);
 void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Append the whole of the file at path.  Returns 0, or -1 with errno set
@@ -62,6 +61,26 @@ void sb_reset(struct strbuf *sb);
 
 /* Cut the text to its first len bytes (len <= sb->len). */
 void sb_setlen(struct strbuf *sb, size_t len);
+
+/* inline, as csvframe.c appends every record in pieces */
+static inline void
+sb_add(struct strbuf *sb, const void *data, size_t n)
+{
+	if (sb->failed || (n >= sb->alloc - sb->len && !sb_grow(sb, n)))
+		return;
+	memcpy(sb->buf + sb->len, data, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+static inline void
+sb_addch(struct strbuf *sb, char c)
+{
+	if (sb->failed || (sb->len + 1 >= sb->alloc && !sb_grow(sb, 1)))
+		return;
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = '\0';
+}
 
 static inline bool
 sb_failed(const struct strbuf *sb)
