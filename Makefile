@@ -16,7 +16,7 @@ override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$(PG_INC) -Iba
 LDLIBS   += -L$(PG_LIB) -lpq -lconfig -lcrypto -lm
 
 SRCS     := $(filter-out batch/main.c, $(wildcard batch/*.c))
-OBJS     := $(SRCS:.c=.o) batch/sql_embedded.o
+OBJS     := $(SRCS:.c=.o) batch/sql_embedded.o batch/recompute_py.o
 # sql/migrations: numbered, applied once each.  The code files: every
 # function, view, trigger and grant, applied in this order (a file may use
 # what an earlier one defines; roles.sql grants on everything, last).
@@ -48,6 +48,10 @@ bin/gelombang: batch/main.o $(OBJS)
 
 batch/sql_embedded.c: $(MIGRATIONS) $(SQL_CODE) scripts/embed-sql Makefile
 	sh scripts/embed-sql $(MIGRATIONS) -- $(SQL_CODE) > $@.tmp && mv $@.tmp $@
+
+# the audit bundle's recompute.py, carried by the program (audit_bundle.c)
+batch/recompute_py.c: batch/recompute.py scripts/embed-text
+	sh scripts/embed-text gb_recompute_py batch/recompute.py > $@.tmp && mv $@.tmp $@
 
 batch/%.o: batch/%.c $(wildcard batch/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -81,13 +85,16 @@ install:
 	install -m 644 conf/gelombang.conf $(DESTDIR)$(DATADIR)/conf/gelombang.conf.example
 	install -m 644 batch/gelombang.1 $(DESTDIR)$(MANDIR)/gelombang.1
 
+# (not the generated C files)
+FORMAT_SRCS = $(filter-out batch/sql_embedded.c batch/recompute_py.c, \
+                $(wildcard batch/*.c batch/*.h tests/unit/*.c))
 format:
-	clang-format -i batch/*.c batch/*.h tests/unit/*.c
+	clang-format -i $(FORMAT_SRCS)
 format-check:
-	clang-format --dry-run --Werror batch/*.c batch/*.h tests/unit/*.c
+	clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 clean:
-	rm -rf bin batch/*.o batch/sql_embedded.c tests/unit/*.o
+	rm -rf bin batch/*.o batch/sql_embedded.c batch/recompute_py.c tests/unit/*.o
 
 # Fuzzing with libFuzzer (clang): each target for FUZZ_SECONDS from its
 # corpus in tests/fuzz/corpus/<target> (tests/fuzz/run says how it went).
@@ -97,7 +104,7 @@ FUZZ_CC      ?= clang
 FUZZ_CFLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 -std=c11 -D_GNU_SOURCE -I$(PG_INC) -Ibatch -DGELOMBANG_VERSION='"$(VERSION)"'
 FUZZ_TARGETS  = timeparse csvframe options
-FUZZ_PROG     = $(sort $(filter-out batch/main.c, $(wildcard batch/*.c)) batch/sql_embedded.c)
+FUZZ_PROG     = $(sort $(filter-out batch/main.c, $(wildcard batch/*.c)) batch/sql_embedded.c batch/recompute_py.c)
 
 bin/fuzz/fuzz_timeparse: tests/fuzz/fuzz_timeparse.c batch/timeparse.c
 bin/fuzz/fuzz_csvframe: tests/fuzz/fuzz_csvframe.c batch/csvframe.c batch/strbuf.c

@@ -10,9 +10,17 @@
 #   same DESC EXPECTED ACTUAL two strings must be equal (diff shown if not)
 #   sql QUERY                 one value from the test database (psql -At)
 #   done_testing              exit with the right status
+#   fx_conf FILE              write a configuration with the fixtures' rules
+# $FX is the project's own fixtures (tests/fixtures: waves 22 and 23, their
+# scenario and expected outcomes), with $FX_SEED22 and $FX_SEED23 their
+# seeds; $EX the worked example of the contract beside the repository
+# (../shared/examples), which only test_example.sh reads, when it is there.
 set -u
 G=${GELOMBANG:?tests/run sets GELOMBANG}
+FX=$(cd "$(dirname "${BASH_SOURCE[0]}")/../fixtures" && pwd)
 EX=${EXAMPLES:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/../shared/examples}
+FX_SEED22=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["waves"][0]["seed"])' "$FX/scenario.json")
+FX_SEED23=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["waves"][1]["seed"])' "$FX/scenario.json")
 W=${TEST_WORK:?tests/run sets TEST_WORK}
 T_N=0
 T_FAILED=0
@@ -64,6 +72,22 @@ same() {
 }
 
 sql() { psql -X -At -v ON_ERROR_STOP=1 -c "$1"; }
+
+fx_conf() { # FILE: the rules of the fixtures' scenario as a configuration
+	python3 - "$FX/scenario.json" >"$1" <<-'EOF'
+	import json, sys
+	r = json.load(open(sys.argv[1]))["rules"]
+	def lst(v): return "[ " + ", ".join('"%s"' % x for x in v) + " ]"
+	print("rules: {")
+	for k in ("min_age", "max_age", "household_cap"):
+	    print("  %s = %d;" % (k, r[k]))
+	print("  exclude_aid_recipients = %s;" % str(r["exclude_aid_recipients"]).lower())
+	for k in ("excluded_occupations", "priority_regions", "provinces"):
+	    print("  %s = %s;" % (k, lst(r[k])))
+	print("};")
+	print("benefit: { saldo = %d; };" % r["saldo"])
+	EOF
+}
 
 done_testing() {
 	echo "1..$T_N"

@@ -5,9 +5,11 @@
 # auditor role can audit and append nothing but its audit runs.
 . "$(dirname "$0")/lib.sh"
 
-prio='"2105", "6108", "8213", "7412", "9210", "5103"'
-printf 'rules: { priority_regions = [ %s ]; };\n' "$prio" >"$W/example.conf"
-gx() { g -c "$W/example.conf" "$@"; }
+fx_conf "$W/fixture.conf"
+gx() { g -c "$W/fixture.conf" "$@"; }
+n22=$(($(wc -l <"$FX/expected-22.csv") - 1))
+n23=$(($(wc -l <"$FX/expected-23.csv") - 1))
+commitment23=$(printf %s "$FX_SEED23" | sha256sum | cut -c1-64)
 
 # as the owner, with the guard triggers off: what a tamperer with write
 # access would do
@@ -21,31 +23,29 @@ tamper() { # TABLE SQL
 	EOF
 }
 
-# the worked example: wave 22, then wave 23 (earlier participants,
-# per-province quotas, priority regions)
+# the fixtures (tests/fixtures): wave 22, then wave 23 (earlier
+# participants, per-province quotas, priority regions)
 gx wave create --wave 22 --opens 2022-02-10T12:00:00+07:00 --closes 2022-02-13T23:59:00+07:00 \
-	--announce 2022-02-16T23:59:00+07:00 --quota 22 \
-	--seed acb944284ed1e79e6907b6a4b880c19876318720dda4fc3a9fd05249285eefb6 >/dev/null
-gx import --wave 22 --rejects "$W/r22.csv" "$EX/wave22.csv" >/dev/null
+	--announce 2022-02-16T23:59:00+07:00 --quota 20 --seed "$FX_SEED22" >/dev/null
+gx import --wave 22 --rejects "$W/r22.csv" "$FX/wave22.csv" >/dev/null
 expect_exit 1 "audit refuses a wave that is not selected yet" gx audit --wave 22
 grep -q "nothing to audit before select" "$W/last.err" && _ok "and says why" || _not_ok "and says why"
 expect_exit 1 "audit refuses a wave that does not exist" gx audit --wave 99
 gx --now 2022-02-24T00:00:00+07:00 run-due >/dev/null
 gx wave create --wave 23 --opens "17/2/2022 12.00 WIB" --closes 2022-02-20T23:59:00+07:00 \
-	--announce 2022-02-23T23:59:00+07:00 --quota 100000 \
-	--seed 88ec61daffe16ae6d6bd5e56b88540ea69603fe9abe7c2cc5f1377ac4ac3790b >/dev/null
-gx quota set --wave 23 "$EX/quota23.csv" >/dev/null
-gx import --wave 23 --rejects "$W/r23.csv" "$EX/wave23.csv" >/dev/null
+	--announce 2022-02-23T23:59:00+07:00 --quota 100000 --seed "$FX_SEED23" >/dev/null
+gx quota set --wave 23 "$FX/quota23.csv" >/dev/null
+gx import --wave 23 --rejects "$W/r23.csv" "$FX/wave23.csv" >/dev/null
 gx --now 2022-02-21T00:00:00+07:00 run-due >/dev/null
 same "wave 23 is selected, not yet announced" DISELEKSI \
 	"$(sql 'select state from gelombang.wave where wave = 23')"
 
 # clean --------------------------------------------------------------------------
 expect_exit 0 "a selected wave audits identical (before the announcement)" gx audit --wave 23
-same "it says so" "identical: 161 entries" "$(cat "$W/last.out")"
+same "it says so" "identical: $n23 entries" "$(cat "$W/last.out")"
 expect_exit 0 "wave 22 audits identical" gx audit --wave 22
-same "it says so" "identical: 67 entries" "$(cat "$W/last.out")"
-same "the audit runs are in the history" "audit|22|SUCCEEDED|67" \
+same "it says so" "identical: $n22 entries" "$(cat "$W/last.out")"
+same "the audit runs are in the history" "audit|22|SUCCEEDED|$n22" \
 	"$(sql "select job, wave, outcome, rows from gelombang.history where job = 'audit' order by id desc limit 1")"
 gx --now 2022-02-24T00:00:00+07:00 run-due >/dev/null
 expect_exit 0 "still identical after the announcement" gx audit --wave 23
@@ -141,7 +141,7 @@ cons=$(sql "select conname from pg_constraint where conrelid = 'gelombang.wave':
 tamper wave "alter table gelombang.wave drop constraint $cons;
 	update gelombang.wave set seed = repeat('0', 64) where wave = 23"
 expect_exit 1 "a changed seed is found" gx audit --wave 23
-grep -q "^seed: its sha256 is [0-9a-f]*, the commitment is dd1afe71ea4a8bc7275f829fe14d5b2d657817f703ce5e21bbd901faea47a985" "$W/last.out" &&
+grep -q "^seed: its sha256 is [0-9a-f]*, the commitment is $commitment23$" "$W/last.out" &&
 	_ok "as not matching its commitment" || _not_ok "as not matching its commitment"
 grep -q "^\.\.\. and [0-9]* more$" "$W/last.out" &&
 	_ok "with the first 20 differences listed and the rest counted" ||
@@ -152,8 +152,8 @@ tamper wave "update gelombang.wave set commitment = encode(sha256(convert_to(rep
 expect_exit 1 "a seed changed together with its commitment is found" gx audit --wave 23
 grep -q "^[0-9]*: lottery_key: stored " "$W/last.out" && _ok "by the lottery keys" ||
 	_not_ok "by the lottery keys"
-tamper wave "update gelombang.wave set seed = '88ec61daffe16ae6d6bd5e56b88540ea69603fe9abe7c2cc5f1377ac4ac3790b',
-	commitment = 'dd1afe71ea4a8bc7275f829fe14d5b2d657817f703ce5e21bbd901faea47a985' where wave = 23;
+tamper wave "update gelombang.wave set seed = '$FX_SEED23',
+	commitment = '$commitment23' where wave = 23;
 	alter table gelombang.wave add constraint $cons
 	check (commitment = encode(sha256(convert_to(seed, 'UTF8')), 'hex'))"
 expect_exit 0 "restored: identical again" gx audit --wave 23
@@ -179,21 +179,21 @@ wave.json" "$(cd "$B" && ls | LC_ALL=C sort)"
 check "sha256sum -c SHA256SUMS" sh -c "cd '$B' && sha256sum -c --quiet SHA256SUMS"
 same "the seed's sha256sum is the commitment (the README's recipe)" "$(cat "$B/commitment.txt")" \
 	"$(printf %s "$(cat "$B/seed.txt")" | sha256sum | cut -c1-64)"
-nik=$(sed -n 2p "$B/results.csv" | cut -d, -f1)
+nik=$(grep -m1 '^[0-9]*,LOLOS,' "$B/results.csv" | cut -d, -f1)
 same "a lottery key by the README's recipe" \
 	"$(grep "^$nik," "$B/results.csv" | cut -d, -f4)" \
 	"$(printf '%s:%s' "$(cat "$B/seed.txt")" "$nik" | sha256sum | cut -c1-64)"
 same "registrations.csv has SPEC §3's columns" \
 	"nik,kk,name,birth_date,sex,occupation,in_school,receives_aid,region_code,phone,joined_at" \
 	"$(head -1 "$B/registrations.csv")"
-same "every entry is in registrations.csv" 161 "$(python3 -c '
+same "every entry is in registrations.csv" "$n23" "$(python3 -c '
 import csv, sys; print(sum(1 for _ in csv.DictReader(open(sys.argv[1], newline=""))))' "$B/registrations.csv")"
 gx results --wave 23 >"$W/results23.csv"
 same "results.csv is what results prints (plus saldo)" "$(cat "$W/results23.csv")" \
 	"$(cut -d, -f1-5 "$B/results.csv")"
 expect_exit 0 "recompute.py recomputes the result from the bundle alone" \
 	env -i PATH=/usr/bin:/bin python3 "$B/recompute.py"
-same "identical" "identical: 161 entries" "$(cat "$W/last.out")"
+same "identical" "identical: $n23 entries" "$(cat "$W/last.out")"
 cp -r "$B" "$W/forged"
 sed -i "s/^$nik,LOLOS,,/$nik,TIDAK_LOLOS,KUOTA_PENUH,/; s/^\($nik,.*\),[0-9]\{16\},3550000\$/\1,,/" "$W/forged/results.csv"
 expect_exit 1 "recompute.py finds a forged result in the bundle" python3 "$W/forged/recompute.py" "$W/forged"
@@ -209,7 +209,7 @@ fi
 
 # the auditor role ---------------------------------------------------------------------
 psql -X -q -c "drop role if exists it_auditor" -c "create role it_auditor login in role gelombang_auditor"
-ga() { "$G" -c "$W/example.conf" --db "$TEST_DB user=it_auditor" "$@"; }
+ga() { "$G" -c "$W/fixture.conf" --db "$TEST_DB user=it_auditor" "$@"; }
 expect_exit 0 "the auditor role can audit" ga audit --wave 23
 same "and its run is recorded" "audit|SUCCEEDED" \
 	"$(sql "select job, outcome from gelombang.history order by id desc limit 1")"

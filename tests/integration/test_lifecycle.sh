@@ -24,7 +24,7 @@ LOCK_CLASS=1734700130
 
 expect_exit 0 "create wave 1" g wave create --wave 1 --opens 2022-02-10T12:00:00+07:00 \
 	--closes 2022-02-13T23:59:00+07:00 --announce 2022-02-16T23:59:00+07:00 --quota 22 --seed "$SEED"
-expect_exit 0 "import wave 1" g import --wave 1 "$EX/wave22.csv"
+expect_exit 0 "import wave 1" g import --wave 1 "$FX/wave22.csv"
 N=$(sql 'select count(*) from gelombang.registration where wave = 1')
 
 # --- run-due over the deadlines ---------------------------------------------
@@ -159,9 +159,9 @@ expect_exit 0 "create wave 2" g wave create --wave 2 --opens 2022-02-17T12:00:00
 expect_exit 0 "create wave 3" g wave create --wave 3 --opens 2022-02-20T23:59:00+07:00 \
 	--closes 2022-02-27T23:59:00+07:00 --announce 2022-03-02T23:59:00+07:00 --quota 100000
 printf 'nik,kk,name,birth_date,sex,occupation,in_school,receives_aid,region_code,phone,joined_at\n' >"$W/w2.csv"
-tail -n +2 "$EX/wave23.csv" | head -40 >>"$W/w2.csv"
+tail -n +2 "$FX/wave23.csv" | head -40 >>"$W/w2.csv"
 expect_exit 0 "import wave 2" g import --wave 2 "$W/w2.csv"
-tail -n +42 "$EX/wave23.csv" | head -40 | sed 's/2022-02-\(1[789]\|20\)T/2022-02-22T/' |
+tail -n +42 "$FX/wave23.csv" | head -40 | sed 's/2022-02-\(1[789]\|20\)T/2022-02-22T/' |
 	cat <(head -1 "$W/w2.csv") - >"$W/w3.csv"
 expect_exit 0 "import wave 3" g import --wave 3 "$W/w3.csv"
 same "dashboard of an open wave: Menunggu Gelombang Ditutup, no card, no saldo" "40|40|0|0" \

@@ -22,14 +22,25 @@ createdb "$mdb"
 gm() { "$G" --db "dbname=$mdb" "$@"; }
 run 0 "migrate of an empty database" gm migrate
 check "it says what it applied" grep -q "applied" "$W/out"
-same "every migration recorded" "$(ls "$(dirname "$0")/../../sql"/*.sql | wc -l)" \
+same "every migration recorded" "$(ls "$(dirname "$0")/../../sql/migrations"/*.sql | wc -l)" \
 	"$(psql -X -At -d "$mdb" -c 'select count(*) from gelombang.schema_migration')"
+# every code file of sql/ is applied (one left out of SQL_CODE is not)
+same "every code file recorded" "$(ls "$(dirname "$0")/../../sql"/*.sql | wc -l)" \
+	"$(psql -X -At -d "$mdb" -c 'select count(*) from gelombang.schema_code')"
 pg_dump -s -d "$mdb" | grep -v '^\\\(un\)\?restrict ' >"$W/schema1.sql"
 run 0 "migrate again" gm migrate
 check "the second migrate says the schema is up to date" grep -q "up to date" "$W/out"
 pg_dump -s -d "$mdb" | grep -v '^\\\(un\)\?restrict ' >"$W/schema2.sql"
 check "the second migrate changes no schema object" cmp -s "$W/schema1.sql" "$W/schema2.sql"
 check "the schema dump is not empty" grep -q "CREATE TABLE gelombang.wave" "$W/schema1.sql"
+# a code file whose text changed is applied again, with every file after it
+psql -X -q -d "$mdb" -c "update gelombang.schema_code set checksum = 'stale' where name = 'audit.sql'"
+run 0 "migrate after a code file changed" gm migrate
+check "... applies it and the files after it" grep -q "applied 0 of .* migrations, 2 code files" "$W/out"
+same "... and records its checksum" "0" \
+	"$(psql -X -At -d "$mdb" -c "select count(*) from gelombang.schema_code where checksum = 'stale'")"
+pg_dump -s -d "$mdb" | grep -v '^\\\(un\)\?restrict ' >"$W/schema3.sql"
+check "... and the schema is the same as before" cmp -s "$W/schema1.sql" "$W/schema3.sql"
 gm wave create --wave 1 --opens 2022-01-01T00:00+07:00 --closes 2022-01-02T00:00+07:00 \
 	--quota 1 >/dev/null 2>&1
 # (pg_dump 15.14 on writes a random \restrict key into every dump)

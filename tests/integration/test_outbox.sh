@@ -5,9 +5,8 @@
 # gets 75; a killed export is found dead and its messages exported again.
 . "$(dirname "$0")/lib.sh"
 
-prio='"2105", "6108", "8213", "7412", "9210", "5103"'
-printf 'rules: { priority_regions = [ %s ]; };\n' "$prio" >"$W/example.conf"
-gx() { g -c "$W/example.conf" "$@"; }
+fx_conf "$W/fixture.conf"
+gx() { g -c "$W/fixture.conf" "$@"; }
 data_rows() { python3 -c '
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline="")))
@@ -15,9 +14,8 @@ for r in rows[1:]:
     print(r[0] + "," + r[1])' "$1"; }
 
 gx wave create --wave 22 --opens 2022-02-10T12:00:00+07:00 --closes 2022-02-13T23:59:00+07:00 \
-	--announce 2022-02-16T23:59:00+07:00 --quota 22 \
-	--seed acb944284ed1e79e6907b6a4b880c19876318720dda4fc3a9fd05249285eefb6 >/dev/null
-gx import --wave 22 --rejects "$W/r22.csv" "$EX/wave22.csv" >/dev/null
+	--announce 2022-02-16T23:59:00+07:00 --quota 20 --seed "$FX_SEED22" >/dev/null
+gx import --wave 22 --rejects "$W/r22.csv" "$FX/wave22.csv" >/dev/null
 gx --now 2022-02-16T00:00:00+07:00 run-due >/dev/null 2>&1
 same "wave 22 is selected, not announced" DISELEKSI "$(sql 'select state from gelombang.wave where wave = 22')"
 expect_exit 0 "nothing to export before the announcement" g outbox export
@@ -25,14 +23,13 @@ same "only the header" "wave,nik,phone,status,message" "$(cat "$W/last.out")"
 
 gx --now 2022-02-17T00:00:00+07:00 run-due >/dev/null 2>&1
 gx wave create --wave 23 --opens "17/2/2022 12.00 WIB" --closes 2022-02-20T23:59:00+07:00 \
-	--announce 2022-02-23T23:59:00+07:00 --quota 100000 \
-	--seed 88ec61daffe16ae6d6bd5e56b88540ea69603fe9abe7c2cc5f1377ac4ac3790b >/dev/null
-gx quota set --wave 23 "$EX/quota23.csv" >/dev/null
-gx import --wave 23 --rejects "$W/r23.csv" "$EX/wave23.csv" >/dev/null
+	--announce 2022-02-23T23:59:00+07:00 --quota 100000 --seed "$FX_SEED23" >/dev/null
+gx quota set --wave 23 "$FX/quota23.csv" >/dev/null
+gx import --wave 23 --rejects "$W/r23.csv" "$FX/wave23.csv" >/dev/null
 gx --now 2022-02-24T00:00:00+07:00 run-due >/dev/null 2>&1
 sql "select wave || ',' || nik from gelombang.registration r
 	where phone is not null order by wave, nik" >"$W/expected.txt"
-same "the example has 150 messages (55 + 95)" 150 "$(wc -l <"$W/expected.txt" | tr -d ' ')"
+same "the fixtures have 194 messages (59 + 135)" 194 "$(wc -l <"$W/expected.txt" | tr -d ' ')"
 
 # paging ---------------------------------------------------------------------------------
 expect_exit 0 "--wave 23 --limit 5" g outbox export --wave 23 --limit 5
@@ -51,21 +48,21 @@ while :; do
 	pages=$((pages + 1))
 	[ $pages -gt 50 ] && break
 done
-same "--limit 7 took 21 pages after the first 5" 21 "$pages"
+same "--limit 7 took 27 pages after the first 5" 27 "$pages"
 same "every message exactly once" "$(sort "$W/expected.txt")" "$(sort "$W/paged.txt")"
 same "oldest wave first, by NIK (after the --wave page)" \
 	"$(grep -vxF -f <(data_rows "$W/page0.csv") "$W/expected.txt")" "$(sed 1,5d "$W/paged.txt")"
 expect_exit 0 "a second export after everything" g outbox export
 same "exports nothing new: only the header" "wave,nik,phone,status,message" "$(cat "$W/last.out")"
-# pages: 23 (the first five); 22 x 8 (the eighth ends with wave 23's
-# sixth); 23 x 13 more
-same "the cursor rows: one per wave of each export" "22|8
-23|15" "$(sql "select wave || '|' || count(*) from gelombang.outbox_export group by wave order by wave")"
+# pages: 23 (the first five); 22 x 9 (the ninth ends with wave 23's
+# sixth to ninth); 23 x 18 more
+same "the cursor rows: one per wave of each export" "22|9
+23|20" "$(sql "select wave || '|' || count(*) from gelombang.outbox_export group by wave order by wave")"
 same "each cursor row's count matches its NIKs" 0 "$(sql "select count(*) from gelombang.outbox_export e
 	where e.messages <> (select count(*) from gelombang.registration r where r.wave = e.wave
 		and r.phone is not null and r.nik between e.first_nik and e.last_nik)")"
 same "the view agrees: nothing pending" 0 "$(sql 'select count(*) from gelombang.outbox where pending')"
-same "exports are in the history" "SUCCEEDED 22
+same "exports are in the history" "SUCCEEDED 28
 NOTHING_TO_DO 3" "$(sql "select outcome || ' ' || count(*) from gelombang.history
 	where job = 'outbox export' group by outcome order by outcome desc")"
 
@@ -80,7 +77,7 @@ for r in rows:
 EOF
 same "five columns in every row" 5 "$(awk -F'\t' '{ print NF }' "$W/msg.txt" | sort -u)"
 lolos=$(sql "select r.nik || '|' || r.name || '|' || p.card_number || '|' || r.phone
-	from gelombang.registration r join gelombang.participant p using (nik)
+	from gelombang.registration r join gelombang.participant p using (wave, nik)
 	where r.wave = 23 and r.phone is not null order by r.nik limit 1")
 IFS='|' read -r nik name card phone <<<"$lolos"
 same "a LOLOS message, rendered from the template" \
@@ -115,7 +112,7 @@ alter table gelombang.outbox_export enable trigger user;
 commit;
 EOF
 expect_exit 70 "wave 23 pending again; writing fails" sh -c "'$G' --db '$TEST_DB' outbox export >/dev/full"
-same "none marked exported" 95 "$(sql 'select count(*) from gelombang.outbox where pending')"
+same "none marked exported" 135 "$(sql 'select count(*) from gelombang.outbox where pending')"
 same "the run is FAILED with why" "FAILED|could not write the messages to standard output; none marked exported" \
 	"$(sql "select outcome || '|' || message from gelombang.history order by id desc limit 1")"
 # The reader closes its end before the export starts: with a reader that
@@ -125,7 +122,7 @@ rm -f "$W/closed"
 expect_exit 0 "a closed pipe: the export fails, marks nothing" sh -c "
 	{ until [ -e '$W/closed' ]; do sleep 0.05; done; exec '$G' --db '$TEST_DB' outbox export; } |
 	{ exec 0<&-; touch '$W/closed'; sleep 1; }"
-same "still none marked exported" 95 "$(sql 'select count(*) from gelombang.outbox where pending')"
+same "still none marked exported" 135 "$(sql 'select count(*) from gelombang.outbox where pending')"
 
 # concurrency and death ---------------------------------------------------------------------
 psql -X -q -c "select pg_advisory_lock(1734700130, -1), pg_sleep(3)" >/dev/null &
@@ -136,15 +133,15 @@ for i in $(seq 1 50); do
 	sleep 0.1
 done
 expect_exit 75 "a second export at the same time exits 75 at once" g outbox export
-same "nothing marked" 95 "$(sql 'select count(*) from gelombang.outbox where pending')"
+same "nothing marked" 135 "$(sql 'select count(*) from gelombang.outbox where pending')"
 same "recorded BUSY" "BUSY" "$(sql "select outcome from gelombang.history order by id desc limit 1")"
 wait $holder
 if grep -q "fault_job_point(\"outbox\", \"flushed\")" "$(dirname "$0")/../../batch/outbox.c"; then
 	# (in a shell of its own, which keeps its "Killed" to itself)
 	GELOMBANG_FAULT=job:outbox:flushed bash -c '"$0" --db "$1" outbox export >"$2"; exit 0' \
 		"$G" "$TEST_DB" "$W/killed.csv" 2>/dev/null
-	same "killed after writing 95 messages, before marking them" 96 "$(wc -l <"$W/killed.csv" | tr -d ' ')"
-	same "none marked" 95 "$(sql 'select count(*) from gelombang.outbox where pending')"
+	same "killed after writing 135 messages, before marking them" 136 "$(wc -l <"$W/killed.csv" | tr -d ' ')"
+	same "none marked" 135 "$(sql 'select count(*) from gelombang.outbox where pending')"
 	expect_exit 0 "the next export" g outbox export
 	same "writes them again (at least once, never lost)" "$(cat "$W/killed.csv")" "$(cat "$W/last.out")"
 	same "and marks the killed run DEAD" "DEAD" \

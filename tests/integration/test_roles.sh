@@ -53,8 +53,8 @@ seed=$(printf '%064d' 7)
 expect_exit 0 "batch: wave create" gb wave create --wave 1 --opens $t1 --closes $t2 --quota 5 --seed "$seed"
 printf 'province,quota\n31,3\n32,2\n' >"$W/quota.csv"
 expect_exit 0 "batch: quota set" gb quota set --wave 1 "$W/quota.csv"
-expect_exit 0 "batch: import" gb import --wave 1 "$EX/wave22.csv"
-nik1=$(sed -n 2p "$EX/wave22.csv" | cut -d, -f1)
+expect_exit 0 "batch: import" gb import --wave 1 "$FX/wave22.csv"
+nik1=$(sed -n 2p "$FX/wave22.csv" | cut -d, -f1)
 expect_exit 0 "batch: run-due to the announcement" gb --now 2022-02-17T00:00:00+07:00 run-due
 same "batch: wave 1 is announced" DIUMUMKAN "$(sql "select state from gelombang.wave where wave = 1")"
 expect_exit 0 "batch: results" gb results --wave 1

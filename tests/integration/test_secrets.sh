@@ -70,7 +70,7 @@ expect_exit 0 "--db with password=: wave create" "$G" -v --db "$c password=$pw" 
 	--opens 2022-02-10T12:00:00+07:00 --closes 2022-02-13T23:59:00+07:00 --quota 5
 no_secret "... stdout and stderr (-v) do not show it" "$W/last.out" "$W/last.err"
 expect_exit 0 "--db=... with the password quoted" \
-	"$G" -v "--db=$c password='$pw'" import --wave 1 "$EX/wave22.csv"
+	"$G" -v "--db=$c password='$pw'" import --wave 1 "$FX/wave22.csv"
 no_secret "... stdout and stderr do not show it" "$W/last.out" "$W/last.err"
 uri="postgresql://gb_t_pw:$pw@/$db?host=$PGHOST&port=$PGPORT"
 expect_exit 0 "--db URI with the password" "$G" -v --db "$uri" --now 2022-02-14T00:00:00+07:00 close --wave 1

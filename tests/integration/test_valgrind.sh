@@ -60,15 +60,15 @@ printf 'province,quota\n31,10\n99,1\n' >"$W/q-bad.csv"
 vgd 65 "quota set with a bad file" quota set --wave 22 "$W/q-bad.csv"
 printf 'province,quota\n' >"$W/q-none.csv"
 vgd 0 "quota set: back to the national quota" quota set --wave 22 "$W/q-none.csv"
-vgd 0 "import" import --wave 22 --rejects "$W/r22.csv" "$EX/wave22.csv"
+vgd 0 "import" import --wave 22 --rejects "$W/r22.csv" "$FX/wave22.csv"
 {
-	cat "$EX/wave22.csv"
+	cat "$FX/wave22.csv"
 	echo 'bad,row'
 	printf '3171011201900999,3171000000000001,Nama \xff,1990-01-01,L,PETANI,false,false,,,2022-02-11T10:00:00+07:00\n'
 } >"$W/bad22.csv"
 vgd 65 "import with rejects (duplicates, field count, invalid UTF-8)" import --wave 22 "$W/bad22.csv"
 vgd 65 "import of an empty stdin" import --wave 22 --rejects "$W/r.csv" - </dev/null
-nik=$(sed -n 2p "$EX/wave22.csv" | cut -d, -f1)
+nik=$(sed -n 2p "$FX/wave22.csv" | cut -d, -f1)
 vgd 0 "status" status
 vgd 1 "close before its time" --now 2022-02-12T00:00:00+07:00 close --wave 22
 vgd 0 "close --dry-run" --now 2022-02-14T00:00:00+07:00 close --wave 22 --dry-run
