@@ -29,6 +29,19 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=bin/tests/%)
 .PHONY: all check unit install clean format format-check sanitize
 all: bin/gelombang
 
+# Fault points (batch/fault.h) are compiled into the builds the tests run;
+# make install builds without them (FAULT_POINTS=0).  bin/.cflags holds
+# the flags of the last build: when they change, every object is rebuilt.
+FAULT_POINTS ?= 1
+ifeq ($(FAULT_POINTS),1)
+override CFLAGS += -DGELOMBANG_FAULT_POINTS
+endif
+$(OBJS) batch/main.o: bin/.cflags
+bin/.cflags: FORCE
+	@mkdir -p bin
+	@echo '$(CC) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS)' > $@
+.PHONY: FORCE
+
 bin/gelombang: batch/main.o $(OBJS)
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
@@ -43,9 +56,10 @@ batch/recompute_py.c: batch/recompute.py scripts/embed-text
 batch/%.o: batch/%.c $(wildcard batch/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-bin/tests/%: tests/unit/%.c $(OBJS)
+# Each unit test program: its suites, the one main() of cunit_main.c.
+bin/tests/%: tests/unit/%.c tests/unit/cunit_main.c tests/unit/cunit_main.h $(OBJS)
 	@mkdir -p bin/tests
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS) -lcunit
+	$(CC) $(CFLAGS) -o $@ $(filter %.c %.o, $^) $(LDFLAGS) $(LDLIBS) -lcunit
 
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
@@ -62,7 +76,8 @@ sanitize:
 	$(MAKE) CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" check
 	$(MAKE) clean
 
-install: all
+install:
+	$(MAKE) FAULT_POINTS=0 all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/sql/migrations $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/conf
 	install -m 755 bin/gelombang $(DESTDIR)$(BINDIR)/gelombang
 	install -m 644 $(MIGRATIONS) $(DESTDIR)$(DATADIR)/sql/migrations/
@@ -92,7 +107,7 @@ FUZZ_TARGETS  = timeparse csvframe options
 FUZZ_PROG     = $(sort $(filter-out batch/main.c, $(wildcard batch/*.c)) batch/sql_embedded.c batch/recompute_py.c)
 
 bin/fuzz/fuzz_timeparse: tests/fuzz/fuzz_timeparse.c batch/timeparse.c
-bin/fuzz/fuzz_csvframe: tests/fuzz/fuzz_csvframe.c batch/csvframe.c
+bin/fuzz/fuzz_csvframe: tests/fuzz/fuzz_csvframe.c batch/csvframe.c batch/strbuf.c
 bin/fuzz/fuzz_options: tests/fuzz/fuzz_options.c batch/main.c $(FUZZ_PROG)
 bin/fuzz/fuzz_%: $(wildcard batch/*.h)
 	@mkdir -p bin/fuzz

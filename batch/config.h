@@ -83,9 +83,16 @@ char *cfg_rules_json(const struct gb_config *cfg);
 
 /*
  * conninfo with any password value replaced by "********", for messages
- * and history.  Handles key=value strings (quoted values too) and
- * postgres:// URIs.  Returns malloc'd text the caller frees.
+ * and history (config_conninfo.c).  libpq parses it (key=value or URI):
+ * the result is the options it gives, in libpq's order, as key=value
+ * ("user=u password=******** host=h"), a dbname holding a connection
+ * string masked in turn; a string libpq cannot parse is "********" as a
+ * whole.  Returns malloc'd text the caller frees, NULL when out of memory.
  */
 char *cfg_mask_conninfo(const char *conninfo);
+
+/* Does conninfo, as libpq parses it, set keyword?  False for a string
+ * libpq cannot parse or reads as a plain database name. */
+bool cfg_conninfo_sets(const char *conninfo, const char *keyword);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "sqlstate.h"
 
 /* Report a failed result of the COPY and tell the exit code, by SQLSTATE
  * class as db.h describes. */
@@ -20,12 +21,13 @@ copy_failure(PGconn *conn, const PGresult *res, const char *what)
 
 	if (!state)
 		state = "";
-	if ((!*state && db_connection_lost(conn)) || strncmp(state, "08", 2) == 0 ||
-	    strncmp(state, "57P0", 4) == 0) {
+	if ((!*state && db_connection_lost(conn)) ||
+	    strncmp(state, SQLSTATE_CLASS_CONNECTION_EXCEPTION, 2) == 0 ||
+	    strncmp(state, SQLSTATE_PREFIX_SESSION_ENDED, 4) == 0) {
 		log_error("%s: database unavailable: %s", what, msg ? msg : PQerrorMessage(conn));
 		return EXIT_UNAVAILABLE;
 	}
-	if (strcmp(state, "57014") == 0 && db_interrupted()) {
+	if (strcmp(state, SQLSTATE_QUERY_CANCELED) == 0 && db_interrupted()) {
 		log_error("%s: interrupted", what);
 		return EXIT_REFUSED;
 	}

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
+
 #define CSVF_BUFSIZE (64 * 1024)
 
 struct csv_frame {
@@ -18,8 +20,7 @@ struct csv_frame {
 	bool started;		/* the BOM check is done */
 	long long line;		/* the next physical line's number */
 	long long offset;
-	char *rec;		/* the current record */
-	size_t rec_len, rec_cap;
+	struct strbuf rec;	/* the current record */
 	bool rec_truncated;
 };
 
@@ -33,9 +34,8 @@ csvf_open(FILE *f)
 	cf->f = f;
 	cf->line = 1;
 	cf->buf = malloc(CSVF_BUFSIZE);
-	cf->rec_cap = 4096;
-	cf->rec = malloc(cf->rec_cap);
-	if (!cf->buf || !cf->rec) {
+	sb_init(&cf->rec);
+	if (!cf->buf || !sb_grow(&cf->rec, 4096)) {
 		csvf_close(cf);
 		return NULL;
 	}
@@ -48,7 +48,7 @@ csvf_close(struct csv_frame *cf)
 	if (!cf)
 		return;
 	free(cf->buf);
-	free(cf->rec);
+	sb_release(&cf->rec);
 	free(cf);
 }
 
@@ -80,24 +80,12 @@ csvf_fill(struct csv_frame *cf)
 static int
 csvf_append(struct csv_frame *cf, char c)
 {
-	if (cf->rec_len >= CSVF_MAX_RECORD) {
+	if (cf->rec.len >= CSVF_MAX_RECORD) {
 		cf->rec_truncated = true;
 		return 0;
 	}
-	if (cf->rec_len == cf->rec_cap) {
-		size_t cap = cf->rec_cap * 2;
-		char *p;
-
-		if (cap > CSVF_MAX_RECORD)
-			cap = CSVF_MAX_RECORD;
-		p = realloc(cf->rec, cap);
-		if (!p)
-			return -1;
-		cf->rec = p;
-		cf->rec_cap = cap;
-	}
-	cf->rec[cf->rec_len++] = c;
-	return 0;
+	sb_addch(&cf->rec, c);
+	return sb_failed(&cf->rec) ? -1 : 0;
 }
 
 /* n bytes at once: as n calls of csvf_append */
@@ -106,27 +94,12 @@ csvf_append_run(struct csv_frame *cf, const char *p, size_t n)
 {
 	if (n == 0)
 		return 0;
-	if (cf->rec_len + n > CSVF_MAX_RECORD) {
+	if (cf->rec.len + n > CSVF_MAX_RECORD) {
 		cf->rec_truncated = true;
-		n = CSVF_MAX_RECORD - cf->rec_len;
+		n = CSVF_MAX_RECORD - cf->rec.len;
 	}
-	if (cf->rec_len + n > cf->rec_cap) {
-		size_t cap = cf->rec_cap;
-		char *q;
-
-		while (cap < cf->rec_len + n)
-			cap *= 2;
-		if (cap > CSVF_MAX_RECORD)
-			cap = CSVF_MAX_RECORD;
-		q = realloc(cf->rec, cap);
-		if (!q)
-			return -1;
-		cf->rec = q;
-		cf->rec_cap = cap;
-	}
-	memcpy(cf->rec + cf->rec_len, p, n);
-	cf->rec_len += n;
-	return 0;
+	sb_add(&cf->rec, p, n);
+	return sb_failed(&cf->rec) ? -1 : 0;
 }
 
 /* the bytes csvf_next looks at one by one; the others are copied in runs */
@@ -217,7 +190,7 @@ csvf_next(struct csv_frame *cf, struct csv_record *rec)
 	bool in_quote = false, any = false, nul = false;
 	int fields = 1, r;
 
-	cf->rec_len = 0;
+	sb_reset(&cf->rec);
 	cf->rec_truncated = false;
 	rec->line = cf->line;
 
@@ -258,9 +231,9 @@ csvf_next(struct csv_frame *cf, struct csv_record *rec)
 			cf->line++;
 			if (!in_quote) {
 				/* a CRLF line end is not part of the record */
-				if (cf->rec_len > 0 && cf->rec[cf->rec_len - 1] == '\r' &&
+				if (cf->rec.len > 0 && cf->rec.buf[cf->rec.len - 1] == '\r' &&
 				    !cf->rec_truncated)
-					cf->rec_len--;
+					sb_setlen(&cf->rec, cf->rec.len - 1);
 				goto record;
 			}
 			if (csvf_append(cf, c) < 0)
@@ -282,11 +255,11 @@ csvf_next(struct csv_frame *cf, struct csv_record *rec)
 	if (!any)
 		return 0;
 	/* the last record had no line break */
-	if (cf->rec_len > 0 && cf->rec[cf->rec_len - 1] == '\r' && !in_quote)
-		cf->rec_len--;
+	if (cf->rec.len > 0 && cf->rec.buf[cf->rec.len - 1] == '\r' && !in_quote)
+		sb_setlen(&cf->rec, cf->rec.len - 1);
 record:
-	rec->text = cf->rec;
-	rec->len = cf->rec_len;
+	rec->text = cf->rec.buf;
+	rec->len = cf->rec.len;
 	rec->fields = fields;
 	rec->problem = NULL;
 	if (cf->rec_truncated)
@@ -295,7 +268,7 @@ record:
 		rec->problem = "record: a quoted field is not closed before the end of the file";
 	else if (nul)
 		rec->problem = "encoding: the record contains a NUL byte";
-	else if (!csvf_utf8_valid(cf->rec, cf->rec_len))
+	else if (!csvf_utf8_valid(cf->rec.buf, cf->rec.len))
 		rec->problem = "encoding: the record is not valid UTF-8";
 	return 1;
 }

@@ -10,7 +10,8 @@
  * line number instead of failing the whole load.
  *
  * Memory: one buffer for the file (64 KiB) and one for the longest record
- * (capped at CSVF_MAX_RECORD; longer records are reported, not kept).
+ * (a strbuf; at most CSVF_MAX_RECORD bytes of a record are kept, so it
+ * stays under twice that; longer records are reported, not kept).
  */
 #ifndef GELOMBANG_CSVFRAME_H
 #define GELOMBANG_CSVFRAME_H

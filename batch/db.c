@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "sqlstate.h"
 
 static char last_sqlstate[6];
 static char last_constraint[128];
@@ -94,13 +95,15 @@ db_remember_failure(PGconn *conn, const PGresult *res)
 	/* trim libpq's trailing newline */
 	last_message[strcspn(last_message, "\n")] = '\0';
 
-	if ((!state && db_connection_lost(conn)) || strncmp(last_sqlstate, "08", 2) == 0 ||
-	    strcmp(last_sqlstate, "57P01") == 0 || strcmp(last_sqlstate, "57P02") == 0 ||
-	    strcmp(last_sqlstate, "57P03") == 0 || (!state && !res))
+	if ((!state && db_connection_lost(conn)) ||
+	    strncmp(last_sqlstate, SQLSTATE_CLASS_CONNECTION_EXCEPTION, 2) == 0 ||
+	    strcmp(last_sqlstate, SQLSTATE_ADMIN_SHUTDOWN) == 0 ||
+	    strcmp(last_sqlstate, SQLSTATE_CRASH_SHUTDOWN) == 0 ||
+	    strcmp(last_sqlstate, SQLSTATE_CANNOT_CONNECT_NOW) == 0 || (!state && !res))
 		last_exit = EXIT_UNAVAILABLE;
-	else if (strcmp(last_sqlstate, "55P03") == 0)
+	else if (strcmp(last_sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0)
 		last_exit = EXIT_BUSY;
-	else if (strcmp(last_sqlstate, "57014") == 0 && interrupted)
+	else if (strcmp(last_sqlstate, SQLSTATE_QUERY_CANCELED) == 0 && interrupted)
 		last_exit = EXIT_REFUSED;
 	else
 		last_exit = EXIT_SOFTWARE;
@@ -141,7 +144,7 @@ db_report(PGconn *conn, const PGresult *res, const char *what)
 		log_error("%s: database unavailable: %s", what, last_message);
 		return;
 	}
-	if (last_exit == EXIT_REFUSED && strcmp(last_sqlstate, "57014") == 0) {
+	if (last_exit == EXIT_REFUSED && strcmp(last_sqlstate, SQLSTATE_QUERY_CANCELED) == 0) {
 		log_error("%s: interrupted", what);
 		return;
 	}
@@ -165,7 +168,7 @@ db_query(PGconn *conn, const char *what, const char *sql, int n,
 	log_debug("%s", what);
 	if (interrupted && !after_interrupt_ok) {
 		/* the signal came between two queries: start nothing new */
-		snprintf(last_sqlstate, sizeof(last_sqlstate), "57014");
+		snprintf(last_sqlstate, sizeof(last_sqlstate), "%s", SQLSTATE_QUERY_CANCELED);
 		last_constraint[0] = '\0';
 		snprintf(last_message, sizeof(last_message), "interrupted by a signal");
 		last_exit = EXIT_REFUSED;
@@ -243,7 +246,7 @@ db_connect(struct gb_ctx *ctx)
 	vals[2] = timeout;
 	vals[3] = NULL;
 	/* a connect_timeout in the user's conninfo wins over ours */
-	if (strstr(conninfo, "connect_timeout"))
+	if (cfg_conninfo_sets(conninfo, "connect_timeout"))
 		keys[2] = NULL;
 
 	ctx->conn = PQconnectdbParams(keys, vals, 1);
@@ -274,7 +277,7 @@ db_connect(struct gb_ctx *ctx)
 		       2, setup_params);
 	db_set_quiet(false);
 	if (!res) {
-		if (strcmp(db_failure_sqlstate(), "22023") == 0) {
+		if (strcmp(db_failure_sqlstate(), SQLSTATE_INVALID_PARAMETER_VALUE) == 0) {
 			log_error("%s: timezone: \"%s\" is not a time zone the server knows",
 				  ctx->cfg.path ? ctx->cfg.path : "(defaults)", ctx->cfg.timezone);
 			return EXIT_CONFIG;

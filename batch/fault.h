@@ -56,9 +56,19 @@
  *
  * tests/integration/test_crash.sh finds the points in the sources and
  * kills each job at each of them.
+ *
+ * Test builds only, as PostgreSQL's injection points: the points exist
+ * when the program is compiled with -DGELOMBANG_FAULT_POINTS, which the
+ * Makefile adds unless FAULT_POINTS=0.  `make`, `make check` and the
+ * builds the tests run have them; `make install` builds with
+ * FAULT_POINTS=0, and there fault_point() and fault_job_point() are
+ * empty macros: the program cannot be made to kill itself, and the
+ * variables above are ignored.
  */
 #ifndef GELOMBANG_FAULT_H
 #define GELOMBANG_FAULT_H
+
+#ifdef GELOMBANG_FAULT_POINTS
 
 /* Die or pause here if the environment asks for point name. */
 void fault_point(const char *name);
@@ -66,5 +76,12 @@ void fault_point(const char *name);
 /* fault_point("job:<job>:<moment>"); the name is only built when a fault
  * is set. */
 void fault_job_point(const char *job, const char *moment);
+
+#else
+
+#define fault_point(name)            ((void) (name))
+#define fault_job_point(job, moment) ((void) (job), (void) (moment))
+
+#endif
 
 #endif

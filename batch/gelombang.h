@@ -88,7 +88,8 @@ const char *gb_now_param(const struct gb_ctx *ctx);
 
 
 
-/* SQL text showing a timestamptz column in WIB (SPEC §2: output in WIB) */
-#define SQL_WIB(col) \
-	"(to_char(" col " at time zone interval '+07:00', 'YYYY-MM-DD HH24:MI:SS') || ' WIB')"
+/* SQL text showing a timestamptz in WIB (SPEC §2: output in WIB).  New
+ * code writes gelombang.wib(col) itself; this stays for code written
+ * against the macro, until none is left. */
+#define SQL_WIB(col) "gelombang.wib(" col ")"
 #endif

@@ -23,6 +23,7 @@
 #include "jobrun.h"
 #include "log.h"
 #include "regcheck.h"
+#include "strbuf.h"
 
 #define IMPORT_HEADER \
 	"nik,kk,name,birth_date,sex,occupation,in_school,receives_aid,region_code,phone,joined_at"
@@ -35,8 +36,7 @@ struct import_state {
 	long long size;		/* for progress; 0 = unknown */
 	FILE *rawrej;		/* rejects COPY must not see, as COPY text */
 	long long staged, raw_rejected;
-	char *sendbuf;
-	size_t sendcap;
+	struct strbuf send;	/* the record as sent to COPY */
 };
 
 static int
@@ -93,25 +93,16 @@ static int
 import_send(struct import_state *st, const struct csv_record *rec)
 {
 	PGconn *conn = st->ctx->conn;
-	char prefix[32];
+
 	/* the line, then whether the database may skip its own check of the
 	 * fields (regcheck.h): most records need no second look */
-	int plen = snprintf(prefix, sizeof(prefix), "%lld,%c,", rec->line,
-			    regcheck_clean(rec->text, rec->len) ? 't' : 'f');
-	size_t need = (size_t) plen + rec->len + 1;
-
-	if (need > st->sendcap) {
-		char *p = realloc(st->sendbuf, need);
-
-		if (!p)
-			return -1;
-		st->sendbuf = p;
-		st->sendcap = need;
-	}
-	memcpy(st->sendbuf, prefix, (size_t) plen);
-	memcpy(st->sendbuf + plen, rec->text, rec->len);
-	st->sendbuf[need - 1] = '\n';
-	if (PQputCopyData(conn, st->sendbuf, (int) need) != 1)
+	sb_reset(&st->send);
+	sb_addf(&st->send, "%lld,%c,", rec->line,
+		    regcheck_clean(rec->text, rec->len) ? 't' : 'f');
+	sb_add(&st->send, rec->text, rec->len);
+	sb_addch(&st->send, '\n');
+	if (sb_failed(&st->send) ||
+	    PQputCopyData(conn, st->send.buf, (int) st->send.len) != 1)
 		return -1;
 	if (st->staged++ % 10000 == 0)
 		fault_point("job:import:record-sent");
@@ -336,6 +327,7 @@ cmd_import(struct gb_ctx *ctx)
 	int rc;
 
 	memset(&st, 0, sizeof(st));
+	sb_init(&st.send);
 	memset(&run, 0, sizeof(run));
 	st.ctx = ctx;
 	snprintf(w, sizeof(w), "%d", ctx->opt.wave);
@@ -459,7 +451,7 @@ cleanup:
 		fclose(st.rawrej);
 	if (st.in && st.in != stdin)
 		fclose(st.in);
-	free(st.sendbuf);
+	sb_release(&st.send);
 	free(rejpath);
 	free(tmppath);
 	return rc;

@@ -50,7 +50,7 @@ job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_r
 {
 	struct job_run run;
 	char w[16], msg[512], sql[1024];
-	const char *params[5];
+	const char *params[5], *due;
 	PGresult *res = NULL;
 	long long rows = 0;
 	int rc;
@@ -67,28 +67,18 @@ job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_r
 	params[2] = def->to;
 	params[3] = gb_now_param(ctx);
 	params[4] = dry ? "true" : "false";
+	/* the due column is one of two fixed names, never input */
+	due = def->due_column ? def->due_column : "'-infinity'::timestamptz";
 	snprintf(sql, sizeof(sql),
 		 "select state, state >= $3::gelombang.wave_state, state < $2::gelombang.wave_state,"
-		 " %s <= coalesce($4::timestamptz, now()), %s,"
+		 " %s <= coalesce($4::timestamptz, now()), gelombang.wib(%s),"
 		 /* the count close took; before that (and for a wave closed
 		  * before close kept it) count now, except for a close that
 		  * will: it counts in its own pass (close_wave) */
 		 " coalesce(w.entries, (select count(*) from gelombang.registration r"
 		 "  where r.wave = w.wave and (w.state > 'DIBUKA' or $5::boolean)))"
 		 " from gelombang.wave w where wave = $1::int for update",
-		 def->due_column ? def->due_column : "'-infinity'::timestamptz",
-		 def->due_column ? SQL_WIB("w.due") : "''");
-	/* the due column is one of two fixed names, never input */
-	if (def->due_column) {
-		char *p;
-
-		while ((p = strstr(sql, "w.due")) != NULL) {
-			char tail[1024];
-
-			snprintf(tail, sizeof(tail), "%s", p + 5);
-			snprintf(p, sizeof(sql) - (size_t) (p - sql), "w.%s%s", def->due_column, tail);
-		}
-	}
+		 due, due);
 	if (db_begin(ctx->conn) != 0 ||
 	    !(res = db_query(ctx->conn, "read the wave", sql, 5, params))) {
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);

@@ -8,6 +8,7 @@
 #include "gelombang.h"
 #include "jobrun.h"
 #include "log.h"
+#include "sqlstate.h"
 
 int
 cmd_join(struct gb_ctx *ctx)
@@ -54,7 +55,7 @@ cmd_join(struct gb_ctx *ctx)
 		       " returning (select max(wave) from gelombang.registration r where r.nik = $2)",
 		       4, params);
 	if (!res) {
-		if (strcmp(db_failure_sqlstate(), "23514") == 0)
+		if (strcmp(db_failure_sqlstate(), SQLSTATE_CHECK_VIOLATION) == 0)
 			rc = jr_fail(ctx, &run, EXIT_REFUSED, "the wave is closed");
 		else
 			rc = jr_fail(ctx, &run, db_failure_exit(), NULL);

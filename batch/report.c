@@ -98,11 +98,11 @@ report_read(PGconn *conn, struct report *r, char *msg, size_t len)
 
 	snprintf(w, sizeof(w), "%d", r->wave);
 	r->info = db_query(conn, "read the wave",
-			   "select state, state >= 'DISELEKSI', " SQL_WIB("opens_at") ", "
-			   SQL_WIB("closes_at") ", " SQL_WIB("announce_at") ", quota, commitment,"
+			   "select state, state >= 'DISELEKSI', gelombang.wib(opens_at), "
+			   "gelombang.wib(closes_at), gelombang.wib(announce_at), quota, commitment,"
 			   " exists (select 1 from gelombang.wave_quota q where q.wave = w.wave),"
 			   " (select count(*) from gelombang.registration r where r.wave = w.wave),"
-			   " state = 'DIUMUMKAN', " SQL_WIB("clock_timestamp()")
+			   " state = 'DIUMUMKAN', gelombang.wib(clock_timestamp())"
 			   " from gelombang.wave w where wave = $1::int",
 			   1, params);
 	if (!r->info)

@@ -41,7 +41,7 @@ wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char 
 
 	res = db_query(ctx->conn, "check the new wave",
 		       "select (select max(wave) from gelombang.wave),"
-		       " (select " SQL_WIB("closes_at") " from gelombang.wave order by wave desc limit 1),"
+		       " (select gelombang.wib(closes_at) from gelombang.wave order by wave desc limit 1),"
 		       " $1::int <= coalesce((select max(wave) from gelombang.wave), 0),"
 		       " $2::timestamptz < (select closes_at from gelombang.wave order by wave desc limit 1),"
 		       " $2::timestamptz >= $3::timestamptz,"
@@ -125,8 +125,8 @@ cmd_wave_create(struct gb_ctx *ctx)
 			     "select gelombang.create_wave($1::int, $2::timestamptz, $3::timestamptz,"
 			     " coalesce($4::timestamptz, $3::timestamptz + interval '3 days'),"
 			     " $5::bigint, $6), w.*"
-			     " from (select " SQL_WIB("$2::timestamptz") ", " SQL_WIB("$3::timestamptz") ","
-			     SQL_WIB("coalesce($4::timestamptz, $3::timestamptz + interval '3 days')") ") w",
+			     " from (select gelombang.wib($2::timestamptz), gelombang.wib($3::timestamptz),"
+			     " gelombang.wib(coalesce($4::timestamptz, $3::timestamptz + interval '3 days'))) w",
 			     6, params))) {
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
 		goto unlock;
@@ -156,8 +156,8 @@ cmd_wave_list(struct gb_ctx *ctx)
 	int i;
 
 	res = db_query(ctx->conn, "list the waves",
-		       "select w.wave, w.state, " SQL_WIB("w.opens_at") ", " SQL_WIB("w.closes_at") ","
-		       " " SQL_WIB("w.announce_at") ", w.quota,"
+		       "select w.wave, w.state, gelombang.wib(w.opens_at), gelombang.wib(w.closes_at),"
+		       " gelombang.wib(w.announce_at), w.quota,"
 		       " (select count(*) from gelombang.wave_quota q where q.wave = w.wave),"
 		       " coalesce(w.entries, (select count(*) from gelombang.registration r"
 		       "  where r.wave = w.wave))"
@@ -195,13 +195,13 @@ cmd_wave_show(struct gb_ctx *ctx)
 
 	snprintf(w, sizeof(w), "%d", ctx->opt.wave);
 	res = db_query(ctx->conn, "show the wave",
-		       "select w.state, " SQL_WIB("w.opens_at") ", " SQL_WIB("w.closes_at") ","
-		       " " SQL_WIB("w.announce_at") ", w.quota, w.commitment,"
+		       "select w.state, gelombang.wib(w.opens_at), gelombang.wib(w.closes_at),"
+		       " gelombang.wib(w.announce_at), w.quota, w.commitment,"
 		       " case when w.state >= 'DITUTUP' then w.seed end,"
 		       " coalesce(w.entries, (select count(*) from gelombang.registration r"
 		       "  where r.wave = w.wave)),"
-		       " " SQL_WIB("w.closed_at") ", " SQL_WIB("w.processed_at") ", " SQL_WIB("w.selected_at") ","
-		       " " SQL_WIB("w.announced_at") ", w.rules_digest,"
+		       " gelombang.wib(w.closed_at), gelombang.wib(w.processed_at), gelombang.wib(w.selected_at),"
+		       " gelombang.wib(w.announced_at), w.rules_digest,"
 		       " (select count(*) from gelombang.wave_quota q where q.wave = w.wave),"
 		       " (select sum(q.quota) from gelombang.wave_quota q where q.wave = w.wave)"
 		       " from gelombang.wave w where w.wave = $1::int",

@@ -143,6 +143,13 @@ language sql stable as $$
 	order by o.nik
 $$;
 
+-- A time as the program prints it (SPEC §2: output in WIB), to the second.
+-- Stable, not immutable, as to_char is: so the planner inlines it.
+create or replace function gelombang.wib(t timestamptz)
+returns text language sql stable strict parallel safe as $$
+	select to_char(t at time zone interval '+07:00', 'YYYY-MM-DD HH24:MI:SS') || ' WIB'
+$$;
+
 -- The independent bundle (audit --independent): the frozen inputs as an
 -- outside auditor needs them.  Times in WIB with their offset; fractions
 -- of a second only where there are some.

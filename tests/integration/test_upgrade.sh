@@ -39,7 +39,8 @@ done
 same "the schema of migrations 001-008" "1" "$old_ok"
 
 # wave 22 created and imported as the program did then (today's program
-# records its runs through functions that the old schema lacks)
+# records its runs through functions that the old schema lacks, and
+# formats the times it prints with gelombang.wib())
 check "create wave 22 under the old schema" usql -q -c "select gelombang.create_wave(22,
 	'2022-02-10T12:00:00+07:00', '2022-02-13T23:59:00+07:00', '2022-02-16T23:59:00+07:00', 20,
 	'$FX_SEED22')"

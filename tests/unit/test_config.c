@@ -3,6 +3,7 @@
  * every refusal (file, line and key), the rules JSON and conninfo masking.
  * Run from the repository root (it reads conf/gelombang.conf).
  */
+#include "cunit_main.h"
 #include "config.h"
 #include "exitcode.h"
 
@@ -758,6 +759,8 @@ masks(const char *in, const char *want)
 	return ok;
 }
 
+/* Masked as libpq reads the string: its options in libpq's order, as
+ * key=value, quoted where libpq needs quotes. */
 static void
 test_mask_keyvalue(void)
 {
@@ -765,44 +768,68 @@ test_mask_keyvalue(void)
 	CU_ASSERT_TRUE(masks("host=db port=5432", "host=db port=5432"));
 	CU_ASSERT_TRUE(masks("password=secret", "password=********"));
 	CU_ASSERT_TRUE(masks("host=db password=secret user=u",
-			     "host=db password=******** user=u"));
+			     "user=u password=******** host=db"));
 	CU_ASSERT_TRUE(masks("password = 'se cret\\'x' dbname=d",
-			     "password = ******** dbname=d"));
-	CU_ASSERT_TRUE(masks("  PassWord='a b'  host=x ",
-			     "  PassWord=********  host=x "));
-	CU_ASSERT_TRUE(masks("host=x PASSWORD=a\\ b port=1",
-			     "host=x PASSWORD=******** port=1"));
-	CU_ASSERT_TRUE(masks("host=x password=", "host=x password=********"));
-	/* Not a password key, or password only as a value. */
+			     "password=******** dbname=d"));
+	CU_ASSERT_TRUE(masks("  password='a b'  host=x ",
+			     "password=******** host=x"));
+	CU_ASSERT_TRUE(masks("host=x password=a\\ b port=1",
+			     "password=******** host=x port=1"));
+	CU_ASSERT_TRUE(masks("host=x password=", "password=******** host=x"));
+	/* Not a password key, or password only as a value; quotes kept
+	 * where a value needs them. */
 	CU_ASSERT_TRUE(masks("passfile=/p user=password host='pass word=x'",
-			     "passfile=/p user=password host='pass word=x'"));
+			     "user=password passfile=/p host='pass word=x'"));
+	CU_ASSERT_TRUE(masks("application_name='it\\'s' dbname=''",
+			     "dbname='' application_name='it\\'s'"));
 	/* A dbname holding a connection string or URI. */
 	CU_ASSERT_TRUE(masks("dbname='user=u password=s' host=h",
 			     "dbname='user=u password=********' host=h"));
 	CU_ASSERT_TRUE(masks("dbname=postgresql://u:pw@h/db",
-			     "dbname=postgresql://u:********@h/db"));
+			     "dbname='user=u password=******** dbname=db host=h'"));
 	CU_ASSERT_TRUE(masks("dbname=gelombang", "dbname=gelombang"));
+	/* What libpq cannot parse (an unknown or mis-cased key, a key
+	 * without '=', an open quote) is not shown at all. */
+	CU_ASSERT_TRUE(masks("  PassWord='a b'  host=x ", "********"));
+	CU_ASSERT_TRUE(masks("host=x password secret", "********"));
+	CU_ASSERT_TRUE(masks("host=x password='secret", "********"));
+	CU_ASSERT_TRUE(masks("host=x pasword=secret", "********"));
 }
 
 static void
 test_mask_uri(void)
 {
-	CU_ASSERT_TRUE(masks("postgresql://", "postgresql://"));
-	CU_ASSERT_TRUE(masks("postgresql://h/db", "postgresql://h/db"));
+	CU_ASSERT_TRUE(masks("postgresql://", ""));
+	CU_ASSERT_TRUE(masks("postgresql://h/db", "dbname=db host=h"));
 	CU_ASSERT_TRUE(masks("postgresql://u@h:5432/db",
-			     "postgresql://u@h:5432/db"));
+			     "user=u dbname=db host=h port=5432"));
 	CU_ASSERT_TRUE(masks("postgresql://u:secret@h:5432/db",
-			     "postgresql://u:********@h:5432/db"));
+			     "user=u password=******** dbname=db host=h port=5432"));
 	CU_ASSERT_TRUE(masks("postgres://u:secret@h1:5432,h2/db",
-			     "postgres://u:********@h1:5432,h2/db"));
+			     "user=u password=******** dbname=db host=h1,h2 port=5432,"));
 	CU_ASSERT_TRUE(masks("postgres://u@h/db?password=secret&sslmode=require",
-			     "postgres://u@h/db?password=********&sslmode=require"));
-	CU_ASSERT_TRUE(masks("postgresql://h/db?sslmode=require&Password=x",
-			     "postgresql://h/db?sslmode=require&Password=********"));
-	CU_ASSERT_TRUE(masks("postgresql://u:a@h?pass%77ord=b&x=1",
-			     "postgresql://u:********@h?pass%77ord=********&x=1"));
+			     "user=u password=******** dbname=db host=h sslmode=require"));
+	/* percent-encoded, in the user information and in a key */
+	CU_ASSERT_TRUE(masks("postgresql://u:se%20cret@h?pass%77ord=b&sslmode=require",
+			     "user=u password=******** host=h sslmode=require"));
 	CU_ASSERT_TRUE(masks("postgresql:///db?host=/run/pg&passfile=/p",
-			     "postgresql:///db?host=/run/pg&passfile=/p"));
+			     "passfile=/p dbname=db host=/run/pg"));
+	CU_ASSERT_TRUE(masks("postgresql://h/db?sslmode=require&Password=x", "********"));
+	CU_ASSERT_TRUE(masks("postgresql://u:secret@h/db?nosuchkey=1", "********"));
+}
+
+/* connect_timeout given by the user wins over the configured one */
+static void
+test_conninfo_sets(void)
+{
+	CU_ASSERT_TRUE(cfg_conninfo_sets("host=h connect_timeout=3", "connect_timeout"));
+	CU_ASSERT_TRUE(cfg_conninfo_sets("postgresql://h/db?connect_timeout=3", "connect_timeout"));
+	CU_ASSERT_FALSE(cfg_conninfo_sets("host=h application_name=connect_timeout",
+					  "connect_timeout"));
+	CU_ASSERT_FALSE(cfg_conninfo_sets("host=h", "connect_timeout"));
+	CU_ASSERT_FALSE(cfg_conninfo_sets("gelombang", "connect_timeout"));
+	CU_ASSERT_FALSE(cfg_conninfo_sets("host=h connect_timeout", "connect_timeout"));
+	CU_ASSERT_FALSE(cfg_conninfo_sets(NULL, "connect_timeout"));
 }
 
 /* ------------------------------------------------------------------ */
@@ -846,31 +873,14 @@ static CU_TestInfo json_tests[] = {
 static CU_TestInfo mask_tests[] = {
 	{ .pName = "key=value", .pTestFunc = test_mask_keyvalue },
 	{ .pName = "URI", .pTestFunc = test_mask_uri },
+	{ .pName = "which keys a conninfo sets", .pTestFunc = test_conninfo_sets },
 	CU_TEST_INFO_NULL,
 };
 
-static CU_SuiteInfo suites[] = {
+CU_SuiteInfo unit_suites[] = {
 	{ .pName = "config: loading", .pTests = defaults_tests },
 	{ .pName = "config: refusals", .pTests = error_tests },
 	{ .pName = "config: rules json", .pTests = json_tests },
 	{ .pName = "config: mask conninfo", .pTests = mask_tests },
 	CU_SUITE_INFO_NULL,
 };
-
-int
-main(void)
-{
-	unsigned failures;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if (CU_register_suites(suites) != CUE_SUCCESS) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures > 255 ? 255 : (int)failures;
-}

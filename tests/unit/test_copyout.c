@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cunit_main.h"
 #include "copyout.h"
 
 static int
@@ -79,33 +80,7 @@ static CU_TestInfo split_tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
-static CU_SuiteInfo suites[] = {
+CU_SuiteInfo unit_suites[] = {
 	{.pName = "copy_split_text", .pTests = split_tests},
 	CU_SUITE_INFO_NULL,
 };
-
-int
-main(void)
-{
-	unsigned int failures;
-
-	if (CU_initialize_registry() != CUE_SUCCESS) {
-		fprintf(stderr, "could not initialise CUnit: %s\n", CU_get_error_msg());
-		return 1;
-	}
-	if (CU_register_suites(suites) != CUE_SUCCESS) {
-		fprintf(stderr, "could not register suites: %s\n", CU_get_error_msg());
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (CU_basic_run_tests() != CUE_SUCCESS) {
-		fprintf(stderr, "could not run tests: %s\n", CU_get_error_msg());
-		CU_cleanup_registry();
-		return 1;
-	}
-	/* read before cleanup, which resets the run summary */
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
-}

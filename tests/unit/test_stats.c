@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "cunit_main.h"
 #include "stats.h"
 
 /* relative closeness, with an absolute floor for values near zero */
@@ -297,35 +298,9 @@ static CU_TestInfo stratum_tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
-static CU_SuiteInfo suites[] = {
+CU_SuiteInfo unit_suites[] = {
 	{.pName = "incomplete gamma Q(a, x)", .pTests = gamma_tests},
 	{.pName = "chi-square p-value", .pTests = chi2_tests},
 	{.pName = "chi-square over strata", .pTests = stratum_tests},
 	CU_SUITE_INFO_NULL,
 };
-
-int
-main(void)
-{
-	unsigned int failures;
-
-	if (CU_initialize_registry() != CUE_SUCCESS) {
-		fprintf(stderr, "could not initialise CUnit: %s\n", CU_get_error_msg());
-		return 1;
-	}
-	if (CU_register_suites(suites) != CUE_SUCCESS) {
-		fprintf(stderr, "could not register suites: %s\n", CU_get_error_msg());
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (CU_basic_run_tests() != CUE_SUCCESS) {
-		fprintf(stderr, "could not run tests: %s\n", CU_get_error_msg());
-		CU_cleanup_registry();
-		return 1;
-	}
-	/* read before cleanup, which resets the run summary */
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
-}
