@@ -14,6 +14,9 @@
  *                               training, placeholder {hari}       (30)
  *   jobs.statement_timeout     int seconds 0..86400, 0 = none   (0)
  *   jobs.progress              bool, progress lines on a terminal (true)
+ *   jobs.standby_wait_seconds  int 0..86400: after its commit, announce
+ *                               waits this long for every hot standby to
+ *                               replay it; 0 = no wait             (60)
  */
 #ifndef GELOMBANG_CONFIG_H
 #define GELOMBANG_CONFIG_H
@@ -49,6 +52,7 @@ struct gb_config {
 	int sms_window_days;
 	int statement_timeout;
 	bool progress;
+	int standby_wait_seconds;
 };
 
 /* The built-in defaults, every string owned (free with cfg_free). */
