@@ -39,7 +39,6 @@ expect_exit 0 "wave 1 create" g wave create --wave 1 --opens $o1 --closes $c1 --
 	--seed "$(printf '%064d' 1)"
 expect_exit 0 "wave 1 import" g import --wave 1 "$W/w1.csv"
 a=$(sed -n 2p "$W/w1.csv" | cut -d, -f1)
-b=$(sed -n 3p "$W/w1.csv" | cut -d, -f1)
 
 same "DIBUKA: the look-up shows Menunggu Gelombang Ditutup" \
 	"$a|1|MENUNGGU_GELOMBANG_DITUTUP|Menunggu Gelombang Ditutup||" "$(look "$a")"
@@ -141,8 +140,7 @@ same "through the pooler a session setting of one client reaches the next" "$a" 
 # Two clients at once, each looking up its own NIK 300 times, one
 # transaction each, on the pool's single server connection.
 client() { # NIK OUT
-	local i
-	for i in $(seq 1 300); do
+	for _ in $(seq 1 300); do
 		printf "select d.nik, d.wave, d.status, pg_backend_pid() from gelombang.dashboard_lookup('%s') d;\n" "$1"
 	done | psql -X -q -At -U "$role" -d "$db" >"$2" 2>&1
 }
