@@ -8,7 +8,8 @@
 #     the primary shows; announcement_visible_everywhere() says the same;
 #   - with a short wait, announce warns, exits 0, and the function stays
 #     false until the standby has replayed;
-#   - the look-up through PgBouncer in front of the standby;
+#   - the look-up through PgBouncer in front of the standby, also after the
+#     standby restarted;
 #   - destroying the standby drops its replication slot.
 # This test runs its own primary (the shared test cluster would copy every
 # other test's database into the standby).
@@ -154,6 +155,24 @@ if command -v pgbouncer >/dev/null 2>&1; then
 		"$(eval "$("$pl" pgbouncer env "$B")" && psql -X -q -At -U "$role" -d gelombang -c \
 			"select d.* from unnest(string_to_array('$(tr '\n' ' ' <"$W/niks" | sed 's/ $//')', ' ')) n,
 				gelombang.dashboard_lookup(n) d order by d.nik, d.wave")"
+	# the standby restarts under the pooler: clients get their answer
+	# again through it, and never a wrong one
+	# shellcheck disable=SC2016 # the arguments expand in the inner shell
+	check "standby: restart under the pooler" bash -c '"$1" stop "$2" && "$1" start "$2"' _ "$pl" "$S"
+	want=$(lookups "$P")
+	got=
+	wrong=0
+	for _ in $(seq 1 20); do
+		if got=$(eval "$("$pl" pgbouncer env "$B")" && psql -X -q -At -U "$role" -d gelombang -c \
+			"select d.* from unnest(string_to_array('$(tr '\n' ' ' <"$W/niks" | sed 's/ $//')', ' ')) n,
+				gelombang.dashboard_lookup(n) d order by d.nik, d.wave" 2>/dev/null); then
+			[ "$got" = "$want" ] && break
+			wrong=$((wrong + 1))
+		fi
+		sleep 0.5
+	done
+	same "... the look-up through PgBouncer works again, the primary's rows" "$want" "$got"
+	same "... and no answer on the way was wrong" 0 "$wrong"
 	check "pgbouncer stops" "$pl" pgbouncer stop "$B"
 else
 	echo "# pgbouncer is not installed (scripts/install-deps): skipping the pooler check"
