@@ -344,6 +344,15 @@ announce_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long 
 	return 0;
 }
 
+/* The announcement is committed: a signal ends the wait, not the job. */
+static int
+announce_wait_interrupted(const char *w)
+{
+	log_warning("stopped waiting for the standbys to replay the announcement of wave %s:"
+		    " interrupted", w);
+	return EXIT_DONE;
+}
+
 /*
  * The SMS and the dashboard agree: applicants read from hot standbys, which
  * show the results only once they have replayed the announcement.  Record
@@ -366,7 +375,7 @@ announce_wait_standbys(struct gb_ctx *ctx, const char *w)
 	res = db_query(ctx->conn, "record where the announcement ends in the WAL",
 		       "select gelombang.announcement_lsn($1::int)", 1, params);
 	if (!res)
-		return db_failure_exit();
+		return db_interrupted() ? announce_wait_interrupted(w) : db_failure_exit();
 	PQclear(res);
 	if (timeout == 0)
 		return EXIT_DONE;
@@ -375,12 +384,14 @@ announce_wait_standbys(struct gb_ctx *ctx, const char *w)
 		int n;
 		double waited;
 
+		if (db_interrupted())
+			return announce_wait_interrupted(w);
 		res = db_query(ctx->conn, "read the standbys' replay positions",
 			       "select standby, coalesce(state, '?'), coalesce(replay_lsn::text, '?'),"
 			       " announced_lsn from gelombang.announcement_standbys_behind($1::int)",
 			       1, params);
 		if (!res)
-			return db_failure_exit();
+			return db_interrupted() ? announce_wait_interrupted(w) : db_failure_exit();
 		n = PQntuples(res);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		waited = (double) (now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9;
