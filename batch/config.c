@@ -121,6 +121,7 @@ cfg_defaults(struct gb_config *cfg)
 	cfg->statement_timeout = 0;
 	cfg->progress = true;
 	cfg->allow_simulated_clock = false;
+	cfg->standby_wait_seconds = 60;
 }
 
 /* cfg_defaults() cannot report running out of memory; this sees it. */
@@ -242,6 +243,8 @@ static const struct key_spec jobs_keys[] = {
 	{ .name = "statement_timeout", .kind = K_INT,
 	  .off = OFF(statement_timeout), .min = 0, .max = 86400 },
 	{ .name = "progress", .kind = K_BOOL, .off = OFF(progress) },
+	{ .name = "standby_wait_seconds", .kind = K_INT,
+	  .off = OFF(standby_wait_seconds), .min = 0, .max = 86400 },
 	{ .name = NULL },
 };
 

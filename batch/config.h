@@ -17,6 +17,9 @@
  *   lifecycle.allow_simulated_clock bool: a --now ahead of the real clock
  *                               is accepted for jobs that change a wave
  *                               (drill and test databases only) (false)
+ *   jobs.standby_wait_seconds  int 0..86400: after its commit, announce
+ *                               waits this long for every hot standby to
+ *                               replay it; 0 = no wait             (60)
  */
 #ifndef GELOMBANG_CONFIG_H
 #define GELOMBANG_CONFIG_H
@@ -53,6 +56,7 @@ struct gb_config {
 	int statement_timeout;
 	bool progress;
 	bool allow_simulated_clock; /* lifecycle.allow_simulated_clock, default false */
+	int standby_wait_seconds;
 };
 
 /* The built-in defaults, every string owned (free with cfg_free). */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 #include "fault.h"
@@ -149,7 +150,7 @@ job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_r
 	fault_job_point(def->name, "released");
 	*advanced = true;
 	job_say(from_run_due, "%s", msg);
-	rc = EXIT_DONE;
+	rc = def->after ? def->after(ctx, w) : EXIT_DONE;
 cleanup:
 	PQclear(res);
 	return rc;
@@ -300,6 +301,14 @@ announce_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long 
 	PGresult *res;
 
 	(void) run;
+	/* A commit record written under remote_apply asks every standby to
+	 * report its replay at once, instead of at its next status message
+	 * (wal_receiver_status_interval, 10 s): announce_wait_standbys below
+	 * sees it sooner.  With synchronous_standby_names set, the commit also
+	 * waits for those standbys to apply it. */
+	if (db_command(ctx->conn, "ask standbys for prompt replay reports",
+		       "select set_config('synchronous_commit', 'remote_apply', true)", 0, NULL) != 0)
+		return db_failure_exit();
 	snprintf(days, sizeof(days), "%d", ctx->cfg.sms_window_days);
 	params[0] = w;
 	params[1] = gb_now_param(ctx);
@@ -325,14 +334,95 @@ announce_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long 
 	return 0;
 }
 
+/* The announcement is committed: a signal ends the wait, not the job. */
+static int
+announce_wait_interrupted(const char *w)
+{
+	log_warning("stopped waiting for the standbys to replay the announcement of wave %s:"
+		    " interrupted", w);
+	return EXIT_DONE;
+}
+
+/*
+ * The SMS and the dashboard agree: applicants read from hot standbys, which
+ * show the results only once they have replayed the announcement.  Record
+ * where the announcement ends in the WAL, then wait, up to
+ * jobs.standby_wait_seconds, until every standby has replayed it.  The
+ * announcement is committed whatever happens here: a standby still behind
+ * at the deadline gets a warning, and sms send checks
+ * gelombang.announcement_visible_everywhere() itself.
+ */
+static int
+announce_wait_standbys(struct gb_ctx *ctx, const char *w)
+{
+	const char *params[1] = {w};
+	const struct timespec pause = {0, 100 * 1000 * 1000};
+	struct timespec start, now;
+	PGresult *res;
+	int timeout = ctx->cfg.standby_wait_seconds;
+	bool said = false;
+
+	res = db_query(ctx->conn, "record where the announcement ends in the WAL",
+		       "select gelombang.announcement_lsn($1::int)", 1, params);
+	if (!res)
+		return db_interrupted() ? announce_wait_interrupted(w) : db_failure_exit();
+	PQclear(res);
+	if (timeout == 0)
+		return EXIT_DONE;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		int n;
+		double waited;
+
+		if (db_interrupted())
+			return announce_wait_interrupted(w);
+		res = db_query(ctx->conn, "read the standbys' replay positions",
+			       "select standby, coalesce(state, '?'), coalesce(replay_lsn::text, '?'),"
+			       " announced_lsn from gelombang.announcement_standbys_behind($1::int)",
+			       1, params);
+		if (!res)
+			return db_interrupted() ? announce_wait_interrupted(w) : db_failure_exit();
+		n = PQntuples(res);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited = (double) (now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9;
+		if (n == 0) {
+			if (said)
+				log_info("every standby shows the announcement of wave %s (after %.1f s)",
+					 w, waited);
+			PQclear(res);
+			return EXIT_DONE;
+		}
+		if (!said) {
+			log_info("waiting up to %d s for %d standby(s) to replay the announcement of"
+				 " wave %s (WAL %s); first: %s (%s), replayed to %s",
+				 timeout, n, w, PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 0),
+				 PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+			said = true;
+		}
+		if (waited >= timeout) {
+			log_warning("the announcement of wave %s is not yet visible on %d standby(s)"
+				    " after %.0f s; first: %s (%s), replayed to %s of %s",
+				    w, n, waited, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+				    PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
+			log_hint("The wave is announced.  Its SMS wait until"
+				 " gelombang.announcement_visible_everywhere(%s) is true.", w);
+			PQclear(res);
+			return EXIT_DONE;
+		}
+		PQclear(res);
+		nanosleep(&pause, NULL);
+	}
+}
+
 const struct job_def job_close = {"close", "DIBUKA", "DITUTUP", "wave create", "closes_at",
-				  NULL, close_work};
+				  NULL, close_work, NULL};
 const struct job_def job_process = {"process", "DITUTUP", "DIPROSES", "close", NULL,
-				    process_check, process_work};
+				    process_check, process_work, NULL};
 const struct job_def job_select = {"select", "DIPROSES", "DISELEKSI", "process", NULL,
-				   NULL, select_work};
+				   NULL, select_work, NULL};
 const struct job_def job_announce = {"announce", "DISELEKSI", "DIUMUMKAN", "select",
-				     "announce_at", NULL, announce_work};
+				     "announce_at", NULL, announce_work,
+				     announce_wait_standbys};
 
 static int
 job_command(struct gb_ctx *ctx, const struct job_def *def)

@@ -31,6 +31,9 @@ struct job_def {
 	/* the work, inside the job's transaction; rows and msg for the history */
 	int (*work)(struct gb_ctx *ctx, struct job_run *run, const char *wave,
 		    long long *rows, char *msg, size_t len);
+	/* optional: after the commit and the success message; its return
+	 * value is the job's exit code */
+	int (*after)(struct gb_ctx *ctx, const char *wave);
 };
 
 extern const struct job_def job_close, job_process, job_select, job_announce;

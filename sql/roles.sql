@@ -6,8 +6,8 @@
 --                        schema; what needs the owner's rights (partitions,
 --                        constraints, statistics) goes through security
 --                        definer functions.
---   gelombang_dashboard  reads only the dashboard view, and only the rows of
---                        the NIK its session bound with gelombang.bind_nik().
+--   gelombang_dashboard  calls gelombang.dashboard_lookup(nik) and nothing
+--                        else: no table, no view, no other function.
 --   gelombang_auditor    reads everything, writes nothing but the history
 --                        of its own audit runs.
 --
@@ -64,8 +64,10 @@ grant update (state, processed_at, selection_started_at, selected_at, announced_
 revoke insert, update, delete, truncate on gelombang.job_run, gelombang.job_run_end
 	from gelombang_batch, gelombang_auditor;
 
--- dashboard: the view only
-grant select on gelombang.dashboard to gelombang_dashboard;
+-- dashboard: no table or view at all; the look-up function below (it runs
+-- with its owner's rights).  Revoked by name for a database upgraded from
+-- the days when the role read the view.
+revoke all on gelombang.dashboard from gelombang_dashboard;
 
 -- Functions -------------------------------------------------------------------
 
@@ -74,8 +76,8 @@ grant select on gelombang.dashboard to gelombang_dashboard;
 -- code file, over every function.
 revoke execute on all functions in schema gelombang from public;
 grant execute on all functions in schema gelombang to gelombang_batch;
-grant execute on function gelombang.bind_nik(text), gelombang.status_label(text),
-	gelombang.wave_status(gelombang.wave) to gelombang_dashboard;
+revoke execute on all functions in schema gelombang from gelombang_dashboard;
+grant execute on function gelombang.dashboard_lookup(text) to gelombang_dashboard;
 
 -- The auditor reads everything, so it may call every function that cannot
 -- write: neither volatile (a stable or immutable function is refused any

@@ -4,8 +4,8 @@
 #   gelombang_batch      runs the whole lifecycle through the program; cannot
 #                        create, alter or drop anything in the schema, nor
 #                        change outcomes, participants or history
-#   gelombang_dashboard  reads the dashboard view, only the rows of the NIK
-#                        its session bound, and nothing else
+#   gelombang_dashboard  calls gelombang.dashboard_lookup(nik), and nothing
+#                        else
 #   gelombang_auditor    reads everything, changes no data; audit works
 # Announced outcomes change for no one but the owner (who must disable a
 # guard to do it).
@@ -101,12 +101,21 @@ refused gb_t_batch "new frozen inputs for a selected wave" \
 	"insert into gelombang.frozen_kk_prior (wave, kk, prior) values (1, '1111111111111111', 1)"
 
 # -- the dashboard role -----------------------------------------------------
-same "dashboard: nothing before binding a NIK" 0 "$(as gb_t_dash "select count(*) from gelombang.dashboard")"
-same "dashboard: only the bound NIK's rows" "$nik1 $nik1" \
-	"$(as gb_t_dash "select gelombang.bind_nik('$nik1'); select nik from gelombang.dashboard" | grep . | tr '\n' ' ' | sed 's/ $//')"
+same "dashboard: the look-up shows the NIK's rows, oldest wave first" "$nik1|1 $nik1|2" \
+	"$(as gb_t_dash "select nik || '|' || wave from gelombang.dashboard_lookup('$nik1')" | tr '\n' ' ' | sed 's/ $//')"
 same "dashboard: its status is the announced one" \
 	"$(sql "select status from gelombang.dashboard where nik = '$nik1' and wave = 1")" \
-	"$(as gb_t_dash "select gelombang.bind_nik('$nik1'); select status from gelombang.dashboard where wave = 1" | grep .)"
+	"$(as gb_t_dash "select status from gelombang.dashboard_lookup('$nik1') where wave = 1")"
+same "dashboard: SQL for a NIK is no row and no error" 0 \
+	"$(as gb_t_dash "select count(*) from gelombang.dashboard_lookup('x'' or ''1''=''1')")"
+same "dashboard: of the functions of gelombang it may execute dashboard_lookup only" \
+	"gelombang.dashboard_lookup(text)" \
+	"$(as gb_t_dash "select p.oid::regprocedure from pg_proc p
+		where p.pronamespace = 'gelombang'::regnamespace and has_function_privilege(p.oid, 'execute')")"
+refused gb_t_dash "read the dashboard view" "select * from gelombang.dashboard limit 1"
+refused gb_t_dash "call status_label()" "select gelombang.status_label('LOLOS')"
+refused gb_t_dash "call announcement_visible_everywhere()" \
+	"select gelombang.announcement_visible_everywhere(1)"
 for t in wave wave_quota registration registration_1 outcome outcome_1 participant frozen_prior \
 	frozen_kk_prior job_run job_run_end outbox_export history outbox; do
 	refused gb_t_dash "read gelombang.$t" "select * from gelombang.$t limit 1"

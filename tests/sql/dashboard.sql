@@ -3,9 +3,11 @@
 -- One wave is taken through every state, and at each step the dashboard
 -- rows of a future winner (…001), of an entry turned down (…002, at school)
 -- are compared with SPEC §1: no result, no card number, no saldo before
--- DIUMUMKAN.  Then the dashboard role: only its bound NIK, nothing else.
+-- DIUMUMKAN.  Then the look-up (SPEC §12): the view's rows of one NIK, no
+-- row for anything that is not a NIK; and the dashboard role, which may
+-- call the look-up and nothing else.
 BEGIN;
-select plan(46);
+select plan(62);
 
 create function pg_temp.reg(p_wave int, p_nik text, p_school boolean) returns void
 language sql as $$
@@ -20,6 +22,21 @@ create function pg_temp.dash(p_wave int, p_nik text) returns text
 language sql as $$
 	select concat_ws(' | ', status, label, coalesce(card_number, '-'), coalesce(saldo::text, '-'))
 	from gelombang.dashboard where wave = p_wave and nik = p_nik
+$$;
+
+-- every row of dashboard_lookup(nik), as one text
+create function pg_temp.lookup(p_nik text) returns text
+language sql as $$
+	select string_agg(concat_ws(' | ', nik, wave, status, label, coalesce(card_number, '-'),
+		coalesce(saldo::text, '-')), E'\n' order by ordinality)
+	from gelombang.dashboard_lookup(p_nik) with ordinality
+$$;
+-- the same rows from the view
+create function pg_temp.view_rows(p_nik text) returns text
+language sql as $$
+	select string_agg(concat_ws(' | ', nik, wave, status, label, coalesce(card_number, '-'),
+		coalesce(saldo::text, '-')), E'\n' order by wave)
+	from gelombang.dashboard where nik = p_nik
 $$;
 
 select columns_are('gelombang', 'dashboard',
@@ -38,6 +55,9 @@ select is(pg_temp.dash(1, '3171011201900001'), 'MENUNGGU_GELOMBANG_DITUTUP | Men
 	'DIBUKA: Menunggu Gelombang Ditutup');
 select is(pg_temp.dash(1, '3171011201900002'), 'MENUNGGU_GELOMBANG_DITUTUP | Menunggu Gelombang Ditutup | - | -',
 	'DIBUKA: the same for an entry the rules will turn down');
+select is(pg_temp.lookup('3171011201900001'),
+	'3171011201900001 | 1 | MENUNGGU_GELOMBANG_DITUTUP | Menunggu Gelombang Ditutup | - | -',
+	'DIBUKA: the look-up shows the same');
 
 -- DITUTUP
 select gelombang.close_wave(1, '2022-02-13 23:59+07');
@@ -73,6 +93,9 @@ select is(pg_temp.dash(1, '3171011201900002'), 'DALAM_PROSES_SELEKSI | Dalam Pro
 select is((select count(*)::int from gelombang.dashboard
 	   where status in ('LOLOS', 'TIDAK_LOLOS') or card_number is not null or saldo is not null), 0,
 	'DISELEKSI: no row of the dashboard shows a result');
+select is(pg_temp.lookup('3171011201900001'),
+	'3171011201900001 | 1 | DALAM_PROSES_SELEKSI | Dalam Proses Seleksi | - | -',
+	'DISELEKSI: the look-up of the winner shows no result, no card number, no saldo');
 
 -- DIUMUMKAN
 update gelombang.wave set state = 'DIUMUMKAN', announced_at = '2022-02-16 23:59+07',
@@ -94,46 +117,66 @@ select is(pg_temp.dash(1, '3171011201900002'), 'TIDAK_LOLOS | Tidak Lolos | - | 
 select is((select count(*)::int from gelombang.dashboard), (select count(*)::int from gelombang.registration),
 	'one dashboard row per registration');
 
+-- the look-up (SPEC §12) ----------------------------------------------------
+
+select is(pg_temp.lookup('3171011201900002'), pg_temp.view_rows('3171011201900002'),
+	'dashboard_lookup: the view''s rows of the NIK');
+select is(pg_temp.lookup('3171011201900002'),
+	E'3171011201900002 | 1 | TIDAK_LOLOS | Tidak Lolos | - | -\n'
+	'3171011201900002 | 2 | MENUNGGU_GELOMBANG_DITUTUP | Menunggu Gelombang Ditutup | - | -',
+	'dashboard_lookup: one row per wave the NIK joined, oldest first');
+select function_returns('gelombang', 'dashboard_lookup', array['text'], 'setof gelombang.dashboard',
+	'dashboard_lookup returns rows of the dashboard view');
+select is((select (prosecdef, provolatile, proconfig)::text from pg_proc
+	   where oid = 'gelombang.dashboard_lookup(text)'::regprocedure),
+	'(t,s,"{""search_path=pg_catalog, pg_temp""}")',
+	'dashboard_lookup: security definer, stable, with a fixed search_path');
+
 -- the dashboard role ----------------------------------------------------------
 
--- A function that records every row it is shown: with a view that is not a
--- security barrier, the planner may evaluate it on rows the view's own
--- condition would have removed.  The dashboard role may not create
--- temporary objects itself (007), so the function is made for it here.
-create temporary table seen (nik text, card_number text);
-create function pg_temp.peek(p_nik text, p_card text) returns boolean
-language plpgsql cost 0.0000001 as $$
-begin
-	insert into seen values (p_nik, p_card);
-	return true;
-end $$;
-grant insert, select on seen to gelombang_dashboard;
-
 select card_number as card1 from gelombang.participant where nik = '3171011201900001' \gset
-set local role gelombang_dashboard;
-select is((select count(*)::int from gelombang.dashboard), 0, 'dashboard role, no NIK bound: no row');
-select gelombang.bind_nik('3171011201900001');
-select is((select count(*)::int from gelombang.dashboard), 1, 'bound to …001: one row');
-select is((select count(*)::int from gelombang.dashboard where nik <> '3171011201900001'), 0,
-	'bound to …001: no other NIK''s row');
-select is(pg_temp.dash(1, '3171011201900001'),
-	'LOLOS | Lolos | ' || :'card1' || ' | 3550000', 'bound to …001: its own result');
-select gelombang.bind_nik('3171011201900002');
-select is((select string_agg(wave || ' ' || status, ', ' order by wave) from gelombang.dashboard),
-	'1 TIDAK_LOLOS, 2 MENUNGGU_GELOMBANG_DITUTUP', 'bound to …002: its two registrations');
-select is(pg_temp.dash(1, '3171011201900001'), null, 'bound to …002: the winner''s row is not visible');
+select is(array(select p.oid::regprocedure::text from pg_proc p
+		where p.pronamespace = 'gelombang'::regnamespace
+		  and has_function_privilege('gelombang_dashboard', p.oid, 'execute')),
+	array['gelombang.dashboard_lookup(text)'],
+	'dashboard role: of the functions of gelombang, it may execute dashboard_lookup only');
+select is(array(select c.relname::text from pg_class c
+		where c.relnamespace = 'gelombang'::regnamespace
+		  and (has_table_privilege('gelombang_dashboard', c.oid, 'select, insert, update, delete')
+		       or has_any_column_privilege('gelombang_dashboard', c.oid, 'select'))),
+	'{}'::text[], 'dashboard role: no table, view or sequence of gelombang is readable');
 
+set local role gelombang_dashboard;
+select is(pg_temp.lookup('3171011201900001'),
+	'3171011201900001 | 1 | LOLOS | Lolos | ' || :'card1' || ' | 3550000',
+	'dashboard role: the winner''s look-up shows Lolos, card number and saldo');
+select is(pg_temp.lookup('3171011201900002'),
+	E'3171011201900002 | 1 | TIDAK_LOLOS | Tidak Lolos | - | -\n'
+	'3171011201900002 | 2 | MENUNGGU_GELOMBANG_DITUTUP | Menunggu Gelombang Ditutup | - | -',
+	'dashboard role: a NIK with two registrations, both, oldest wave first');
+select is(pg_temp.lookup('3171011201900009'), null, 'dashboard role: a NIK never registered: no row');
+select is(current_setting('gelombang.nik', true), null, 'a look-up leaves no setting in the session');
+select is(pg_temp.lookup(null), null, 'a null NIK: no row, no error');
+select is(pg_temp.lookup(''), null, 'an empty NIK: no row, no error');
+select is(pg_temp.lookup('317101120190000'), null, 'fifteen digits: no row');
+select is(pg_temp.lookup('31710112019000011'), null, 'seventeen digits: no row');
+select is(pg_temp.lookup('3171011201900001 '), null, 'a trailing space: no row');
+select is(pg_temp.lookup(E'3171011201900001\n'), null, 'a trailing newline: no row');
+select is(pg_temp.lookup('317101120190000x'), null, 'a letter: no row');
+select is(pg_temp.lookup('３１７１０１１２０１９０００００１'), null, 'full-width digits: no row');
+select is(pg_temp.lookup($$' or '1'='1$$), null, 'SQL in the NIK: no row, no error');
+select is(pg_temp.lookup($$3171011201900001'; select * from gelombang.participant; --$$), null,
+	'a NIK followed by SQL: no row, no error');
+select is(pg_temp.lookup(repeat('9', 100000)), null, 'a hundred thousand digits: no row, no error');
+
+select throws_ok($$select * from gelombang.dashboard$$, '42501', null,
+	'dashboard role: the dashboard view is not readable');
+select throws_ok($$select gelombang.status_label('LOLOS')$$, '42501', null,
+	'dashboard role: status_label() cannot run');
+select throws_ok($$select * from gelombang.announcement_visible_everywhere(1)$$, '42501', null,
+	'dashboard role: announcement_visible_everywhere() cannot run');
 select throws_ok($$create temporary table mine (x int)$$, '42501', null,
 	'dashboard role: cannot create temporary objects');
-select is((select count(*)::int from gelombang.dashboard where pg_temp.peek(nik, card_number)), 2,
-	'bound to …002, a query with a function of its own: its two rows');
-select is((select count(*)::int from seen where nik is distinct from '3171011201900002'), 0,
-	'that function is never shown another NIK''s row');
-select is((select count(*)::int from gelombang.dashboard where pg_temp.peek(nik, null) and wave = 1), 1,
-	'bound to …002, filtering on wave: its one row in wave 1');
-select is((select count(*)::int from seen where nik is distinct from '3171011201900002'), 0,
-	'still no other NIK''s row reaches the function');
-
 select throws_ok($$select * from gelombang.registration$$, '42501', null, 'dashboard role: registration is not readable');
 select throws_ok($$select * from gelombang.registration_1$$, '42501', null,
 	'dashboard role: a registration partition is not readable');

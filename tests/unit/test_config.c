@@ -92,6 +92,7 @@ assert_defaults(const struct gb_config *c)
 	CU_ASSERT_EQUAL(c->statement_timeout, 0);
 	CU_ASSERT_TRUE(c->progress);
 	CU_ASSERT_FALSE(c->allow_simulated_clock);
+	CU_ASSERT_EQUAL(c->standby_wait_seconds, 60);
 }
 
 static bool
@@ -251,7 +252,8 @@ test_every_key(void)
 		"benefit: { saldo = 1000000000000L; };\n"
 		"sms: { lolos = \"{nama} {gelombang} {kartu} {saldo} {hari} }\";\n"
 		"  tidak_lolos = \"\"; window_days = 365; };\n"
-		"jobs: { statement_timeout = 86400; progress = false; };\n"
+		"jobs: { statement_timeout = 86400; progress = false;\n"
+		"  standby_wait_seconds = 0; };\n"
 		"lifecycle: { allow_simulated_clock = true; };\n";
 	static const char *const occ[] = { "ASN", "PEG\xc3\x89" };
 	static const char *const reg[] = { "3201", "9471" };
@@ -278,6 +280,7 @@ test_every_key(void)
 	CU_ASSERT_EQUAL(c.statement_timeout, 86400);
 	CU_ASSERT_FALSE(c.progress);
 	CU_ASSERT_TRUE(c.allow_simulated_clock);
+	CU_ASSERT_EQUAL(c.standby_wait_seconds, 0);
 	cfg_free(&c);
 }
 
@@ -428,6 +431,9 @@ test_out_of_range(void)
 	CU_ASSERT_TRUE(refused("jobs: { statement_timeout = 86401; };\n", 1,
 			       "jobs.statement_timeout",
 			       "86401 is out of range 0..86400"));
+	CU_ASSERT_TRUE(refused("jobs: { standby_wait_seconds = -1; };\n", 1,
+			       "jobs.standby_wait_seconds",
+			       "-1 is out of range 0..86400"));
 	CU_ASSERT_TRUE(refused("benefit: { saldo = -1; };\n", 1,
 			       "benefit.saldo",
 			       "-1 is out of range 0..1000000000000"));
