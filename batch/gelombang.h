@@ -42,6 +42,7 @@ struct gb_opts {
 	long long limit;	/* outbox export --limit; 0 = all */
 	const char *independent; /* audit --independent DIR */
 	bool failed;		/* history --failed */
+	const char *reason;	/* wave amend/withdraw --reason */
 };
 
 struct gb_ctx {
@@ -65,6 +66,8 @@ int cmd_migrate(struct gb_ctx *ctx);
 int cmd_wave_create(struct gb_ctx *ctx);
 int cmd_wave_list(struct gb_ctx *ctx);
 int cmd_wave_show(struct gb_ctx *ctx);
+int cmd_wave_amend(struct gb_ctx *ctx);
+int cmd_wave_withdraw(struct gb_ctx *ctx);
 int cmd_quota_set(struct gb_ctx *ctx);
 int cmd_import(struct gb_ctx *ctx);
 int cmd_join(struct gb_ctx *ctx);

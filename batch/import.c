@@ -307,7 +307,9 @@ import_wave_open(struct gb_ctx *ctx, const char *w)
 
 	/* FOR SHARE: a close waiting for this wave waits for the import */
 	res = db_query(ctx->conn, "check the wave",
-		       "select state from gelombang.wave where wave = $1::int for share", 1, params);
+		       "select case when withdrawn_at is not null then 'withdrawn' else state::text end"
+		       " from gelombang.wave where wave = $1::int for share",
+		       1, params);
 	if (!res)
 		return db_failure_exit();
 	if (PQntuples(res) == 0) {

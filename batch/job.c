@@ -74,7 +74,8 @@ job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_r
 		  * before close kept it) count now, except for a close that
 		  * will: it counts in its own pass (close_wave) */
 		 " coalesce(w.entries, (select count(*) from gelombang.registration r"
-		 "  where r.wave = w.wave and (w.state > 'DIBUKA' or $5::boolean)))"
+		 "  where r.wave = w.wave and (w.state > 'DIBUKA' or $5::boolean))),"
+		 " w.withdrawn_at is not null"
 		 " from gelombang.wave w where wave = $1::int for update",
 		 def->due_column ? def->due_column : "'-infinity'::timestamptz",
 		 def->due_column ? SQL_WIB("w.due") : "''");
@@ -98,6 +99,12 @@ job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_r
 	if (PQntuples(res) == 0) {
 		log_error("could not %s wave %s: the wave does not exist", def->name, w);
 		rc = job_stop(ctx, &run, "REFUSED", EXIT_REFUSED, "the wave does not exist");
+		goto cleanup;
+	}
+	if (strcmp(PQgetvalue(res, 0, 6), "t") == 0) {
+		snprintf(msg, sizeof(msg), "wave %s was withdrawn", w);
+		log_error("could not %s wave %s: it was withdrawn", def->name, w);
+		rc = job_stop(ctx, &run, "REFUSED", EXIT_REFUSED, msg);
 		goto cleanup;
 	}
 	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0) {

@@ -40,6 +40,7 @@ enum {
 	O_INDEPENDENT = 1 << 13,
 	O_FAILED = 1 << 14,
 	O_OPERATOR = 1 << 15,
+	O_REASON = 1 << 16,
 };
 
 struct command {
@@ -74,6 +75,18 @@ static const struct command commands[] = {
 	{"wave show", cmd_wave_show, O_WAVE, O_WAVE, true, "wave show --wave N",
 	 "Show one wave: state, times, quotas, the seed commitment, and the seed\n"
 	 "itself once the wave is closed."},
+	{"wave amend", cmd_wave_amend, O_WAVE | O_CLOSES | O_ANNOUNCE | O_QUOTA | O_REASON | O_OPERATOR,
+	 O_WAVE | O_REASON, true,
+	 "wave amend --wave N [--closes T] [--announce T] [--quota Q] --reason TEXT",
+	 "Correct open wave N: its closing time (earlier or later, but not before\n"
+	 "the clock nor before the last entry joined), its announcement time (not\n"
+	 "before the closing time) or its national quota.  Recorded in the history\n"
+	 "with --operator and --reason.  Once the wave is closed nothing changes."},
+	{"wave withdraw", cmd_wave_withdraw, O_WAVE | O_REASON | O_OPERATOR, O_WAVE | O_REASON, true,
+	 "wave withdraw --wave N --reason TEXT",
+	 "Withdraw open wave N, which must have no entries: it is never closed,\n"
+	 "and import and join refuse it.  Recorded in the history with --operator\n"
+	 "and --reason."},
 	{"quota set", cmd_quota_set, O_WAVE | O_FILE | O_OPERATOR, O_WAVE | O_FILE, true,
 	 "quota set --wave N FILE",
 	 "Replace the wave's per-province quotas with the CSV FILE (header\n"
@@ -282,6 +295,7 @@ static const struct option sub_options[] = {
 	{"independent", required_argument, NULL, 1010},
 	{"failed", no_argument, NULL, 1011},
 	{"operator", required_argument, NULL, 1012},
+	{"reason", required_argument, NULL, 1013},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -305,6 +319,7 @@ option_bit(int c)
 	case 1010: return O_INDEPENDENT;
 	case 1011: return O_FAILED;
 	case 1012: return O_OPERATOR;
+	case 1013: return O_REASON;
 	}
 	return 0;
 }
@@ -315,10 +330,10 @@ option_name(int bit)
 	static const char *names[] = {"--wave", "FILE", "--opens", "--closes", "--announce",
 				      "--quota", "--seed", "--nik", "--dry-run", "--rejects",
 				      "--format", "--output", "--limit", "--independent",
-				      "--failed", "--operator"};
+				      "--failed", "--operator", "--reason"};
 	int i;
 
-	for (i = 0; i < 16; i++)
+	for (i = 0; i < (int) (sizeof(names) / sizeof(names[0])); i++)
 		if (bit == (1 << i))
 			return names[i];
 	return "?";
@@ -390,6 +405,11 @@ parse_command_options(struct gb_ctx *ctx, const struct command *cmd, int argc, c
 		case 1010: o->independent = optarg; break;
 		case 1011: o->failed = true; break;
 		case 1012: ctx->operator = optarg; break;
+		case 1013:
+			if (optarg[strspn(optarg, " \t")] == '\0')
+				rc = usage_error("--reason: \"%s\" says nothing: say why", optarg);
+			o->reason = optarg;
+			break;
 		}
 		if (rc)
 			return rc;

@@ -68,7 +68,8 @@ cmd_run_due(struct gb_ctx *ctx)
 	int *waves;
 
 	res = db_query(ctx->conn, "list the waves",
-		       "select wave from gelombang.wave where state < 'DIUMUMKAN' order by wave", 0, NULL);
+		       "select wave from gelombang.wave where state < 'DIUMUMKAN' and withdrawn_at is null"
+		       " order by wave", 0, NULL);
 	if (!res)
 		return db_failure_exit();
 	n = PQntuples(res);

@@ -1,5 +1,5 @@
 /*
- * wave.c — wave create, wave list, wave show.
+ * wave.c — wave create, amend, withdraw, list, show.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +35,7 @@ static int
 wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char *closes,
 	       const char *announce)
 {
-	const char *params[4] = {w, opens, closes, announce};
+	const char *params[5] = {w, opens, closes, announce, gb_now_param(ctx)};
 	PGresult *res;
 	int rc = EXIT_DONE;
 
@@ -45,8 +45,10 @@ wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char 
 		       " $1::int <= coalesce((select max(wave) from gelombang.wave), 0),"
 		       " $2::timestamptz < (select closes_at from gelombang.wave order by wave desc limit 1),"
 		       " $2::timestamptz >= $3::timestamptz,"
-		       " $3::timestamptz > coalesce($4::timestamptz, $3::timestamptz + interval '3 days')",
-		       4, params);
+		       " $3::timestamptz > coalesce($4::timestamptz, $3::timestamptz + interval '3 days'),"
+		       " $3::timestamptz <= coalesce($5::timestamptz, now()),"
+		       " " SQL_WIB("coalesce($5::timestamptz, now())"),
+		       5, params);
 	if (!res)
 		return db_failure_exit();
 	if (strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
@@ -63,6 +65,12 @@ wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char 
 		rc = EXIT_REFUSED;
 	} else if (strcmp(PQgetvalue(res, 0, 5), "t") == 0) {
 		log_error("could not create wave %s: --announce must not be before --closes", w);
+		rc = EXIT_REFUSED;
+	} else if (strcmp(PQgetvalue(res, 0, 6), "t") == 0) {
+		/* the next run-due would close it at once */
+		log_error("could not create wave %s: --closes is not after the clock (%s)", w,
+			  PQgetvalue(res, 0, 7));
+		log_hint("A drill with past times gives the clock with --now.");
 		rc = EXIT_REFUSED;
 	}
 	PQclear(res);
@@ -138,6 +146,96 @@ unlock:
 	PQclear(res);
 	jr_unlock(ctx, 0);
 	return rc;
+}
+
+/* A refusal of amend_wave/withdraw_wave: the server said why (exit 1); any
+ * other failure keeps its exit code. */
+static int
+wave_change_failed(void)
+{
+	const char *s = db_failure_sqlstate();
+
+	if (strcmp(s, "55000") == 0 || strcmp(s, "22023") == 0)
+		return EXIT_REFUSED;
+	return db_failure_exit();
+}
+
+int
+cmd_wave_amend(struct gb_ctx *ctx)
+{
+	struct gb_opts *o = &ctx->opt;
+	struct job_run run;
+	char w[16], quota[24], msg[600];
+	const char *params[5];
+	PGresult *res = NULL;
+	int rc;
+
+	if (!o->has_closes && !o->has_announce && !o->has_quota) {
+		fprintf(stderr, "gelombang: error: wave amend needs --closes, --announce or --quota\n");
+		return EXIT_USAGE;
+	}
+	snprintf(w, sizeof(w), "%d", o->wave);
+	snprintf(quota, sizeof(quota), "%lld", o->quota);
+	rc = jr_begin(ctx, &run, "wave amend", o->wave, false);
+	if (rc != 0)
+		return rc;
+	params[0] = w;
+	params[1] = o->has_closes ? o->closes.pg : NULL;
+	params[2] = o->has_announce ? o->announce.pg : NULL;
+	params[3] = o->has_quota ? quota : NULL;
+	params[4] = gb_now_param(ctx);
+	if (db_begin(ctx->conn) != 0 ||
+	    !(res = db_query(ctx->conn, "amend the wave",
+			     "select " SQL_WIB("a.old_closes") ", " SQL_WIB("a.new_closes") ","
+			     " " SQL_WIB("a.old_announce") ", " SQL_WIB("a.new_announce") ","
+			     " a.old_quota, a.new_quota"
+			     " from gelombang.amend_wave($1::int, $2::timestamptz, $3::timestamptz,"
+			     " $4::bigint, coalesce($5::timestamptz, now())) a",
+			     5, params))) {
+		rc = jr_fail(ctx, &run, wave_change_failed(), NULL);
+		goto cleanup;
+	}
+	snprintf(msg, sizeof(msg),
+		 "wave %s amended: closes %s -> %s, announce %s -> %s, quota %s -> %s; reason: %s", w,
+		 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+		 PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5), o->reason);
+	if (jr_end(ctx, &run, "SUCCEEDED", 1, msg) != 0 || db_commit(ctx->conn) != 0) {
+		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
+		goto cleanup;
+	}
+	jr_release(ctx, &run);
+	printf("%s\n", msg);
+	rc = EXIT_DONE;
+cleanup:
+	PQclear(res);
+	return rc;
+}
+
+int
+cmd_wave_withdraw(struct gb_ctx *ctx)
+{
+	struct job_run run;
+	char w[16], msg[600];
+	const char *params[2];
+	int rc;
+
+	snprintf(w, sizeof(w), "%d", ctx->opt.wave);
+	rc = jr_begin(ctx, &run, "wave withdraw", ctx->opt.wave, false);
+	if (rc != 0)
+		return rc;
+	params[0] = w;
+	params[1] = gb_now_param(ctx);
+	if (db_begin(ctx->conn) != 0 ||
+	    db_command(ctx->conn, "withdraw the wave",
+		       "select gelombang.withdraw_wave($1::int, coalesce($2::timestamptz, now()))",
+		       2, params) != 0)
+		return jr_fail(ctx, &run, wave_change_failed(), NULL);
+	snprintf(msg, sizeof(msg), "wave %s withdrawn; reason: %s", w, ctx->opt.reason);
+	if (jr_end(ctx, &run, "SUCCEEDED", 1, msg) != 0 || db_commit(ctx->conn) != 0)
+		return jr_fail(ctx, &run, db_failure_exit(), NULL);
+	jr_release(ctx, &run);
+	printf("%s\n", msg);
+	return EXIT_DONE;
 }
 
 int

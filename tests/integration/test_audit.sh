@@ -23,7 +23,7 @@ tamper() { # TABLE SQL
 
 # the worked example: wave 22, then wave 23 (earlier participants,
 # per-province quotas, priority regions)
-gx wave create --wave 22 --opens 2022-02-10T12:00:00+07:00 --closes 2022-02-13T23:59:00+07:00 \
+gx --now 2022-02-10T12:00:00+07:00 wave create --wave 22 --opens 2022-02-10T12:00:00+07:00 --closes 2022-02-13T23:59:00+07:00 \
 	--announce 2022-02-16T23:59:00+07:00 --quota 22 \
 	--seed acb944284ed1e79e6907b6a4b880c19876318720dda4fc3a9fd05249285eefb6 >/dev/null
 gx import --wave 22 --rejects "$W/r22.csv" "$EX/wave22.csv" >/dev/null
@@ -31,7 +31,7 @@ expect_exit 1 "audit refuses a wave that is not selected yet" gx audit --wave 22
 grep -q "nothing to audit before select" "$W/last.err" && _ok "and says why" || _not_ok "and says why"
 expect_exit 1 "audit refuses a wave that does not exist" gx audit --wave 99
 gx --now 2022-02-24T00:00:00+07:00 run-due >/dev/null
-gx wave create --wave 23 --opens "17/2/2022 12.00 WIB" --closes 2022-02-20T23:59:00+07:00 \
+gx --now "17/2/2022 12.00 WIB" wave create --wave 23 --opens "17/2/2022 12.00 WIB" --closes 2022-02-20T23:59:00+07:00 \
 	--announce 2022-02-23T23:59:00+07:00 --quota 100000 \
 	--seed 88ec61daffe16ae6d6bd5e56b88540ea69603fe9abe7c2cc5f1377ac4ac3790b >/dev/null
 gx quota set --wave 23 "$EX/quota23.csv" >/dev/null

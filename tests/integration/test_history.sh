@@ -18,7 +18,7 @@ same "only the header" "job,wave,started_at,finished_at,operator,outcome,rows,me
 expect_exit 0 "text too" g history
 same "says so" "no runs" "$(cat "$W/last.out")"
 
-g --operator alice wave create --wave 1 --opens 2022-02-17T12:00:00+07:00 \
+g --operator alice --now 2022-02-17T12:00:00+07:00 wave create --wave 1 --opens 2022-02-17T12:00:00+07:00 \
 	--closes 2022-02-20T23:59:00+07:00 --quota 10 \
 	--seed 1111111111111111111111111111111111111111111111111111111111111111 >/dev/null
 g --operator alice import --wave 1 --rejects "$W/r1.csv" "$EX/wave22.csv" >/dev/null 2>&1
@@ -28,7 +28,7 @@ g --now 2022-02-21T00:00:00+07:00 close --wave 1 >/dev/null 2>&1         # NOTHI
 g --now 2022-02-21T00:00:00+07:00 select --wave 1 >/dev/null 2>&1        # REFUSED: process first
 g --now 2022-02-21T00:00:00+07:00 process --wave 1 --dry-run >/dev/null 2>&1 # DRY_RUN
 g --now 2022-02-21T00:00:00+07:00 process --wave 1 >/dev/null 2>&1       # SUCCEEDED
-g wave create --wave 2 --opens 2022-02-22T12:00:00+07:00 --closes 2022-02-25T23:59:00+07:00 \
+g --now 2022-02-22T12:00:00+07:00 wave create --wave 2 --opens 2022-02-22T12:00:00+07:00 --closes 2022-02-25T23:59:00+07:00 \
 	--quota 10 >/dev/null 2>&1
 # a run whose session held the lock and died: start row, no end row
 psql -X -q -c "insert into gelombang.job_run (job, wave, operator, backend_start)

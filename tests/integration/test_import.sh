@@ -29,7 +29,7 @@ for r in rows[1:]:
     print(r[-2], r[-1].split(":")[0])' "$1"
 }
 
-expect_exit 0 "create wave 5" g wave create --wave 5 --opens 2022-02-17T12:00:00+07:00 \
+expect_exit 0 "create wave 5" g --now 2022-02-17T12:00:00+07:00 wave create --wave 5 --opens 2022-02-17T12:00:00+07:00 \
 	--closes 2022-02-20T23:59:00+07:00 --quota 100
 
 # --- an earlier import into the same wave ----------------------------------

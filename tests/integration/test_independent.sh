@@ -32,14 +32,14 @@ printf 'province,quota\n32,200\n35,150\n33,500\n36,0\n12,40\n31,90\n73,20\n' >"$
 same "the generator wrote 3000 rows per wave" "3001 3001" \
 	"$(wc -l <"$W/wave1.csv") $(wc -l <"$W/wave2.csv")"
 
-expect_exit 0 "create wave 1" gi wave create --wave 1 --opens "$OPENS1" --closes "$CLOSES1" \
+expect_exit 0 "create wave 1" gi --now "$OPENS1" wave create --wave 1 --opens "$OPENS1" --closes "$CLOSES1" \
 	--announce "$ANN1" --quota 999999 --seed "$SEED1"
 expect_exit 0 "per-province quotas for wave 1" gi quota set --wave 1 "$W/quota1.csv"
 expect_exit 0 "import wave 1" gi import --wave 1 "$W/wave1.csv"
 expect_exit 0 "run-due takes wave 1 to the announcement" gi --now "$ANN1" run-due
 gi results --wave 1 >"$W/results1.csv"
 
-expect_exit 0 "create wave 2" gi wave create --wave 2 --opens "$OPENS2" --closes "$CLOSES2" \
+expect_exit 0 "create wave 2" gi --now "$OPENS2" wave create --wave 2 --opens "$OPENS2" --closes "$CLOSES2" \
 	--announce "$ANN2" --quota 700 --seed "$SEED2"
 expect_exit 0 "import wave 2" gi import --wave 2 "$W/wave2.csv"
 # wave 1 applicants join wave 2: winners, losers of the draw, others turned

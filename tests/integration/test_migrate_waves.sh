@@ -30,7 +30,7 @@ check "the second migrate says the schema is up to date" grep -q "up to date" "$
 pg_dump -s -d "$mdb" | grep -v '^\\\(un\)\?restrict ' >"$W/schema2.sql"
 check "the second migrate changes no schema object" cmp -s "$W/schema1.sql" "$W/schema2.sql"
 check "the schema dump is not empty" grep -q "CREATE TABLE gelombang.wave" "$W/schema1.sql"
-gm wave create --wave 1 --opens 2022-01-01T00:00+07:00 --closes 2022-01-02T00:00+07:00 \
+gm --now 2022-01-01T00:00+07:00 wave create --wave 1 --opens 2022-01-01T00:00+07:00 --closes 2022-01-02T00:00+07:00 \
 	--quota 1 >/dev/null 2>&1
 # (pg_dump 15.14 on writes a random \restrict key into every dump)
 pg_dump -d "$mdb" --exclude-table-data='gelombang.job_run*' | grep -v '^\\\(un\)\?restrict ' >"$W/all1.sql"
@@ -43,7 +43,7 @@ dropdb "$mdb"
 # --- wave create ------------------------------------------------------------
 SEED=acb944284ed1e79e6907b6a4b880c19876318720dda4fc3a9fd05249285eefb6
 UPPER=$(printf %s "$SEED" | tr a-f A-F)
-run 0 "create wave 22 with an upper-case seed" g wave create --wave 22 \
+run 0 "create wave 22 with an upper-case seed" g --now 2022-02-10T12:00:00+07:00 wave create --wave 22 \
 	--opens 2022-02-10T12:00:00+07:00 --closes "Minggu (13/2/2022) pukul 23.59 WIB" \
 	--announce 2022-02-16T23:59:00+07:00 --quota 22 --seed "$UPPER"
 same "wave create prints the commitment: sha256 of the lower-case seed" "$(sha "$SEED")" \
@@ -79,19 +79,19 @@ same "wave 24 closes at 10.00 WIT" "2022-02-23 01:00:00" \
 
 # --- refusals: exit 1, nothing created --------------------------------------
 before=$(sql 'select count(*) from gelombang.wave')
-run 1 "a wave number equal to an existing one is refused" g wave create --wave 24 \
+run 1 "a wave number equal to an existing one is refused" g --now 2022-03-01T00:00+07:00 wave create --wave 24 \
 	--opens 2022-03-01T00:00+07:00 --closes 2022-03-02T00:00+07:00 --quota 1
 check "... saying why" grep -q "24" "$W/err"
-expect_exit 1 "a wave number smaller than an existing one is refused" g wave create --wave 10 \
+expect_exit 1 "a wave number smaller than an existing one is refused" g --now 2022-03-01T00:00+07:00 wave create --wave 10 \
 	--opens 2022-03-01T00:00+07:00 --closes 2022-03-02T00:00+07:00 --quota 1
-run 1 "a wave opening before the previous wave closes is refused" g wave create --wave 25 \
+run 1 "a wave opening before the previous wave closes is refused" g --now "23/2/2022 09.59 WIT" wave create --wave 25 \
 	--opens "23/2/2022 09.59 WIT" --closes 2022-03-02T00:00+07:00 --quota 1
 check "... naming the previous wave's closing time in WIB" grep -q "2022-02-23 08:00:00 WIB" "$W/err"
-expect_exit 1 "a wave closing before it opens is refused" g wave create --wave 25 \
+expect_exit 1 "a wave closing before it opens is refused" g --now 2022-03-02T00:00+07:00 wave create --wave 25 \
 	--opens 2022-03-02T00:00+07:00 --closes 2022-03-01T00:00+07:00 --quota 1
-expect_exit 1 "a wave closing when it opens is refused" g wave create --wave 25 \
+expect_exit 1 "a wave closing when it opens is refused" g --now 2022-03-02T00:00+07:00 wave create --wave 25 \
 	--opens 2022-03-02T00:00+07:00 --closes 2022-03-02T00:00+07:00 --quota 1
-expect_exit 1 "an announcement before the close is refused" g wave create --wave 25 \
+expect_exit 1 "an announcement before the close is refused" g --now 2022-03-01T00:00+07:00 wave create --wave 25 \
 	--opens 2022-03-01T00:00+07:00 --closes 2022-03-02T00:00+07:00 \
 	--announce 2022-03-01T23:59+07:00 --quota 1
 same "the refusals created nothing" "$before|0" \
@@ -100,7 +100,7 @@ same "... and left no partition behind" "0" \
 	"$(sql "select count(*) from pg_class where relname in ('registration_25', 'registration_10')")"
 same "each refusal is in the history as REFUSED" "6" \
 	"$(sql "select count(*) from gelombang.job_run_end where job = 'wave create' and outcome = 'REFUSED'")"
-run 0 "a wave opening exactly when the previous closes is accepted" g wave create --wave 25 \
+run 0 "a wave opening exactly when the previous closes is accepted" g --now "23/2/2022 10.00 WIT" wave create --wave 25 \
 	--opens "23/2/2022 10.00 WIT" --closes 2022-03-02T00:00+07:00 \
 	--announce 2022-03-02T00:00+07:00 --quota 0 --seed "$SEED"
 same "... with an announcement at its close and quota 0" "00:00:00|0" \

@@ -7,7 +7,7 @@
 root=$(cd "$(dirname "$0")/../.." && pwd)
 
 "$root/scripts/gen-registrations" -n 5000 -s 11 >"$W/wave1.csv"
-g wave create --wave 1 --opens 2022-02-17T12:00:00+07:00 --closes 2022-02-20T23:59:00+07:00 \
+g --now 2022-02-17T12:00:00+07:00 wave create --wave 1 --opens 2022-02-17T12:00:00+07:00 --closes 2022-02-20T23:59:00+07:00 \
 	--announce 2022-02-23T23:59:00+07:00 --quota 1500 \
 	--seed 5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e >/dev/null
 g import --wave 1 --rejects "$W/r1.csv" "$W/wave1.csv" >/dev/null
@@ -201,7 +201,7 @@ same "restored: the report is the fair one again" "$(grep -v '^wave,1,commitment
 printf 'rules: { priority_regions = [ "3171", "3273" ]; };\n' >"$W/prio.conf"
 "$root/scripts/gen-registrations" -n 3000 -s 12 --wave-opens 2022-03-01T08:00:00+07:00 \
 	--wave-closes 2022-03-05T23:59:00+07:00 >"$W/wave2.csv"
-g -c "$W/prio.conf" wave create --wave 2 --opens 2022-03-01T08:00:00+07:00 \
+g -c "$W/prio.conf" --now 2022-03-01T08:00:00+07:00 wave create --wave 2 --opens 2022-03-01T08:00:00+07:00 \
 	--closes 2022-03-05T23:59:00+07:00 --quota 0 \
 	--seed 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef >/dev/null
 printf 'province,quota\n31,150\n32,200\n33,120\n35,150\n' >"$W/q2.csv"

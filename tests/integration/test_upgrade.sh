@@ -39,7 +39,7 @@ for f in "$sqldir"/00[1-8]_*.sql; do
 done
 same "the schema of migrations 001-008" "1" "$old_ok"
 
-expect_exit 0 "create wave 22 under the old schema" gu wave create --wave 22 \
+expect_exit 0 "create wave 22 under the old schema" gu --now 2022-02-10T12:00:00+07:00 wave create --wave 22 \
 	--opens 2022-02-10T12:00:00+07:00 --closes 2022-02-13T23:59:00+07:00 \
 	--announce 2022-02-16T23:59:00+07:00 --quota 22 \
 	--seed acb944284ed1e79e6907b6a4b880c19876318720dda4fc3a9fd05249285eefb6
@@ -69,7 +69,7 @@ same "wave 22 outcomes equal the worked example" "$(cat "$EX/expected-22.csv")" 
 	"$(cut -d, -f1-4 "$W/res22.csv")"
 expect_exit 0 "the audit of wave 22 finds nothing" gu audit --wave 22
 
-expect_exit 0 "create wave 23 after the upgrade" gu wave create --wave 23 \
+expect_exit 0 "create wave 23 after the upgrade" gu --now "17/2/2022 12.00 WIB" wave create --wave 23 \
 	--opens "17/2/2022 12.00 WIB" --closes 2022-02-20T23:59:00+07:00 \
 	--announce 2022-02-23T23:59:00+07:00 --quota 100000 \
 	--seed 88EC61DAFFE16AE6D6BD5E56B88540EA69603FE9ABE7C2CC5F1377AC4AC3790B

@@ -1,0 +1,105 @@
+#!/bin/bash
+# The operator's console: corrections while a wave is open (wave amend,
+# wave withdraw), the deadline at create and join, clear errors for
+# operator mistakes, dry runs that show what would be done, and the
+# papercuts of the command line and the report.
+. "$(dirname "$0")/lib.sh"
+
+run() {
+	expect_exit "$@"
+	cp "$W/last.out" "$W/out"
+	cp "$W/last.err" "$W/err"
+}
+HEADER=nik,kk,name,birth_date,sex,occupation,in_school,receives_aid,region_code,phone,joined_at
+X1=3201011506950001
+X2=3201015506950002
+cat >"$W/w1.csv" <<EOF
+$HEADER
+$X1,3201010000000001,Budi,1995-06-15,L,WIRASWASTA,false,false,,081234567890,2022-02-11T10:00:00+07:00
+$X2,3201010000000002,Siti,1995-06-15,P,BURUH,false,false,3171,,2022-02-12T10:00:00+07:00
+EOF
+wave_col() { sql "select $2 from gelombang.wave where wave = $1"; }
+
+# --- wave create: a closing time before the clock ------------------------------
+run 1 "wave create refuses a closing time before the clock" g wave create --wave 1 \
+	--opens 2022-02-10T12:00:00+07:00 --closes 2022-02-13T23:59:00+07:00 --quota 5
+check "... and says so" grep -q "closes is not after the clock" "$W/err"
+same "... no wave was made" 0 "$(sql "select count(*) from gelombang.wave")"
+expect_exit 1 "... also with --now after the closing time" g --now 2022-02-14T00:00:00+07:00 \
+	wave create --wave 1 --opens 2022-02-10T12:00:00+07:00 --closes 2022-02-13T23:59:00+07:00 --quota 5
+expect_exit 0 "wave create with the clock (--now) before the closing time" g --now 2022-02-10T12:00:00+07:00 \
+	wave create --wave 1 --opens 2022-02-10T12:00:00+07:00 --closes 2022-02-13T23:59:00+07:00 --quota 5
+expect_exit 0 "import into wave 1" g import --wave 1 "$W/w1.csv"
+
+# --- wave amend ---------------------------------------------------------------
+AT="--now 2022-02-12T12:00:00+07:00"
+expect_exit 64 "wave amend without --reason" g $AT wave amend --wave 1 --quota 7
+expect_exit 64 "wave amend with nothing to amend" g $AT wave amend --wave 1 --reason "typo"
+run 0 "wave amend extends the closing time" g $AT --operator alice wave amend --wave 1 \
+	--closes 2022-02-15T23:59:00+07:00 --announce 2022-02-18T23:59:00+07:00 --reason "server outage on 12/2"
+check "... prints old and new" grep -q "closes 2022-02-13 23:59:00 WIB -> 2022-02-15 23:59:00 WIB" "$W/out"
+same "... stored" "2022-02-15 16:59:00+00|2022-02-18 16:59:00+00" \
+	"$(sql "select closes_at at time zone 'UTC' || '+00', announce_at at time zone 'UTC' || '+00' from gelombang.wave where wave = 1")"
+same "... recorded in the history with who and why" "alice|SUCCEEDED" \
+	"$(sql "select operator, outcome from gelombang.history where job = 'wave amend' and message like '%reason: server outage on 12/2%'")"
+run 0 "history shows the amendment" g history --wave 1
+check "... with its reason" grep -q "server outage" "$W/out"
+run 0 "wave amend fixes the quota" g $AT wave amend --wave 1 --quota 7 --reason "quota letter 12/2"
+same "... stored" 7 "$(wave_col 1 quota)"
+run 1 "wave amend refuses a closing time before the clock" g $AT wave amend --wave 1 \
+	--closes 2022-02-12T11:00:00+07:00 --reason "x"
+check "... and says so" grep -q "before the clock" "$W/err"
+run 1 "wave amend refuses a closing time at or before the last join" g --now 2022-02-12T09:00:00+07:00 \
+	wave amend --wave 1 --closes 2022-02-12T10:00:00+07:00 --reason "x"
+check "... and says so" grep -q "not after the last join" "$W/err"
+run 1 "wave amend refuses an announcement before the closing time" g $AT wave amend --wave 1 \
+	--closes 2022-02-20T00:00:00+07:00 --reason "x"
+check "... and says so" grep -q "announcement time" "$W/err"
+same "... nothing changed" "7" "$(wave_col 1 quota)"
+same "refusals are in the history too" 3 \
+	"$(sql "select count(*) from gelombang.history where job = 'wave amend' and outcome = 'REFUSED'")"
+expect_exit 0 "wave amend shortens the closing time (after the last join)" g $AT wave amend --wave 1 \
+	--closes 2022-02-14T23:59:00+07:00 --reason "ministry decision"
+same "the batch role cannot change the quota directly" 1 \
+	"$(sql "set role gelombang_batch; update gelombang.wave set quota = 1 where wave = 1" 2>&1 | grep -c 'permission denied')"
+same "... and the owner not outside amend_wave" 1 \
+	"$(sql "update gelombang.wave set quota = 1 where wave = 1" 2>&1 | grep -c 'only through gelombang.amend_wave')"
+
+# --- join after the deadline -----------------------------------------------------
+expect_exit 0 "create wave 2" g --now 2022-02-15T00:00:00+07:00 wave create --wave 2 \
+	--opens 2022-02-15T00:00:00+07:00 --closes 2022-02-16T00:00:00+07:00 --quota 5
+run 1 "join at the closing time is refused" g --now 2022-02-16T00:00:00+07:00 join --wave 2 --nik $X1
+check "... and says until when" grep -q "closed for joins at 2022-02-16 00:00:00 WIB" "$W/err"
+same "... nothing stored" 0 "$(sql "select count(*) from gelombang.registration where wave = 2")"
+expect_exit 0 "join before the closing time" g --now 2022-02-15T23:59:59+07:00 join --wave 2 --nik $X1
+
+# --- close: nothing can change afterwards -------------------------------------------
+expect_exit 0 "close wave 1" g --now 2022-02-14T23:59:00+07:00 close --wave 1
+run 1 "wave amend of a closed wave is refused" g --now 2022-02-14T23:59:00+07:00 wave amend --wave 1 \
+	--quota 9 --reason "x"
+check "... and says why" grep -q "only an open wave can be amended" "$W/err"
+same "... nothing changed" "7" "$(wave_col 1 quota)"
+
+# --- wave withdraw ------------------------------------------------------------------
+expect_exit 1 "wave withdraw of a wave with entries is refused" g --now 2022-02-15T01:00:00+07:00 \
+	wave withdraw --wave 2 --reason "x"
+expect_exit 0 "create wave 3" g --now 2022-02-16T00:00:00+07:00 wave create --wave 3 \
+	--opens 2022-02-20T00:00:00+07:00 --closes 2022-02-21T00:00:00+07:00 --quota 5
+expect_exit 64 "wave withdraw without --reason" g wave withdraw --wave 3
+run 0 "wave withdraw of a wave without entries" g --operator bob --now 2022-02-16T00:00:00+07:00 \
+	wave withdraw --wave 3 --reason "created by mistake"
+same "... recorded with who and why" "bob|SUCCEEDED" \
+	"$(sql "select operator, outcome from gelombang.history where job = 'wave withdraw' and message like '%created by mistake%'")"
+expect_exit 1 "a withdrawn wave refuses join" g --now 2022-02-20T10:00:00+07:00 join --wave 3 --nik $X1
+sed 's/2022-02-1[12]T10/2022-02-20T10/' "$W/w1.csv" >"$W/w3.csv"
+run 1 "a withdrawn wave refuses import" g import --wave 3 "$W/w3.csv"
+check "... and says it was withdrawn" grep -q "withdrawn" "$W/err"
+expect_exit 1 "a withdrawn wave refuses close" g --now 2022-02-21T00:00:00+07:00 close --wave 3
+expect_exit 1 "a withdrawn wave cannot be amended" g --now 2022-02-16T00:00:00+07:00 wave amend --wave 3 \
+	--quota 1 --reason "x"
+run 0 "run-due skips the withdrawn wave" g --now 2022-03-01T00:00:00+07:00 run-due
+same "... it is still DIBUKA, withdrawn, with no entries" "DIBUKA|t|0" \
+	"$(sql "select state, withdrawn_at is not null, (select count(*) from gelombang.registration where wave = 3) from gelombang.wave where wave = 3")"
+same "... while wave 2 went all the way" DIUMUMKAN "$(wave_col 2 state)"
+
+done_testing
