@@ -48,6 +48,7 @@ struct gb_opts {
 struct gb_ctx {
 	const char *config_path;
 	bool config_explicit;
+	bool use_defaults;		/* --defaults: process may freeze them */
 	const char *db_override;	/* --db */
 	struct gb_timeopt now;		/* --now */
 	bool has_now;

@@ -360,7 +360,7 @@ cmd_import(struct gb_ctx *ctx)
 	if (!probe) {
 		log_error("could not write the reject file %s: %s", tmppath, strerror(errno));
 		log_hint("Name a writable place with --rejects PATH.");
-		rc = EXIT_USAGE;
+		rc = EXIT_CANTCREAT;
 		goto cleanup;
 	}
 	fclose(probe);

@@ -209,9 +209,23 @@ process_check(struct gb_ctx *ctx, const char *w, char *msg, size_t len)
 	PGresult *res;
 	int rc = 0;
 
+	/* the rules frozen now decide the wave: never the built-in defaults
+	 * by accident (a run from another directory, a cron job without
+	 * $GELOMBANG_CONFIG) */
+	if (!ctx->cfg.path && !ctx->use_defaults) {
+		snprintf(msg, len, "no configuration file was read: the built-in defaults are not frozen"
+				   " without --defaults");
+		log_error("could not process wave %s: no configuration file was read (%s)", w,
+			  ctx->config_path ? ctx->config_path : "none");
+		log_hint("Give the configuration with -c FILE or $GELOMBANG_CONFIG, or --defaults to "
+			 "freeze the built-in defaults.");
+		return EXIT_CONFIG;
+	}
+	/* a withdrawn wave is never selected: it does not hold later waves */
 	res = db_query(ctx->conn, "check the earlier waves",
 		       "select wave, state from gelombang.wave"
-		       " where wave < $1::int and state < 'DISELEKSI' order by wave limit 1",
+		       " where wave < $1::int and state < 'DISELEKSI' and withdrawn_at is null"
+		       " order by wave limit 1",
 		       1, params);
 	if (!res)
 		return db_failure_exit();

@@ -22,6 +22,10 @@
 #include "log.h"
 #include "nik.h"
 
+#ifndef GELOMBANG_SYSCONFDIR
+#define GELOMBANG_SYSCONFDIR "/usr/local/etc"
+#endif
+
 /* the options a subcommand may take */
 enum {
 	O_WAVE = 1 << 0,
@@ -158,7 +162,10 @@ usage_global(FILE *f)
 		"Usage: gelombang [GLOBAL OPTIONS] COMMAND [OPTIONS]\n\n"
 		"Global options:\n"
 		"  -c, --config FILE   configuration (default $GELOMBANG_CONFIG, else\n"
-		"                      conf/gelombang.conf, else built-in defaults)\n"
+		"                      conf/gelombang.conf, else " GELOMBANG_SYSCONFDIR "/gelombang.conf,\n"
+		"                      else built-in defaults; -v says which)\n"
+		"      --defaults      let process freeze the built-in defaults when no\n"
+		"                      configuration file was read\n"
 		"      --db CONNINFO   libpq connection string (overrides database.conninfo)\n"
 		"      --now TIME      the clock for every due/deadline check\n"
 		"      --operator NAME who runs this (default: the OS user)\n"
@@ -568,6 +575,7 @@ parse_command_line(struct gb_ctx *ctx, int argc, char **argv, const struct comma
 		{"db", required_argument, NULL, 1},
 		{"now", required_argument, NULL, 2},
 		{"operator", required_argument, NULL, 3},
+		{"defaults", no_argument, NULL, 4},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -593,6 +601,7 @@ parse_command_line(struct gb_ctx *ctx, int argc, char **argv, const struct comma
 			ctx->has_now = true;
 			break;
 		case 3: ctx->operator = optarg; break;
+		case 4: ctx->use_defaults = true; break;
 		case 'q': level = LOG_ERROR; break;
 		case 'v': level = LOG_DEBUG; break;
 		case 'h':
@@ -652,11 +661,22 @@ main(int argc, char **argv)
 			ctx.config_path = "conf/gelombang.conf";
 	}
 	rc = cfg_load(ctx.config_path, ctx.config_explicit, &ctx.cfg, err, sizeof(err));
+	if (rc == 0 && !ctx.cfg.path && !ctx.config_explicit) {
+		/* where make install put it */
+		cfg_free(&ctx.cfg);
+		ctx.config_path = GELOMBANG_SYSCONFDIR "/gelombang.conf";
+		rc = cfg_load(ctx.config_path, false, &ctx.cfg, err, sizeof(err));
+	}
 	if (rc != 0) {
 		fprintf(stderr, "gelombang: error: %s\n", err);
 		rc = EXIT_CONFIG;
 		goto done;
 	}
+	if (ctx.cfg.path)
+		log_debug("configuration: %s", ctx.cfg.path);
+	else
+		log_debug("configuration: built-in defaults (no conf/gelombang.conf, no %s)",
+			  GELOMBANG_SYSCONFDIR "/gelombang.conf");
 	ctx.rules_json = cfg_rules_json(&ctx.cfg);
 	if (!ctx.rules_json) {
 		log_error("out of memory");

@@ -429,7 +429,7 @@ report_write(const struct report *r, const char *format, const char *path)
 		out = fopen(tmp, "w");
 		if (!out) {
 			log_error("could not write \"%s\": %s", tmp, strerror(errno));
-			return EXIT_SOFTWARE;
+			return EXIT_CANTCREAT;
 		}
 	}
 	if (strcmp(format, "csv") == 0)
@@ -443,8 +443,11 @@ report_write(const struct report *r, const char *format, const char *path)
 		return failed ? EXIT_SOFTWARE : EXIT_DONE;
 	if (fclose(out) != 0)
 		failed = 1;
-	if (!failed && rename(tmp, path) != 0)
-		failed = 1;
+	if (!failed && rename(tmp, path) != 0) {
+		log_error("could not write \"%s\": %s", path, strerror(errno));
+		remove(tmp);
+		return EXIT_CANTCREAT;
+	}
 	if (failed) {
 		log_error("could not write \"%s\": %s", path, strerror(errno));
 		remove(tmp);

@@ -41,9 +41,12 @@ wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char 
 
 	res = db_query(ctx->conn, "check the new wave",
 		       "select (select max(wave) from gelombang.wave),"
-		       " (select " SQL_WIB("closes_at") " from gelombang.wave order by wave desc limit 1),"
+		       " (select " SQL_WIB("closes_at") " from gelombang.wave where withdrawn_at is null"
+		       "  order by wave desc limit 1),"
 		       " $1::int <= coalesce((select max(wave) from gelombang.wave), 0),"
-		       " $2::timestamptz < (select closes_at from gelombang.wave order by wave desc limit 1),"
+		       /* a withdrawn wave does not hold the next one's times */
+		       " $2::timestamptz < (select closes_at from gelombang.wave where withdrawn_at is null"
+		       "  order by wave desc limit 1),"
 		       " $2::timestamptz >= $3::timestamptz,"
 		       " $3::timestamptz > coalesce($4::timestamptz, $3::timestamptz + interval '3 days'),"
 		       " $3::timestamptz <= coalesce($5::timestamptz, now()),"
@@ -57,8 +60,8 @@ wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char 
 		log_hint("Use a number greater than %s.", PQgetvalue(res, 0, 0));
 		rc = EXIT_REFUSED;
 	} else if (strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
-		log_error("could not create wave %s: it opens before wave %s closes (%s)", w,
-			  PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+		log_error("could not create wave %s: it opens before the previous wave closes (%s)", w,
+			  PQgetvalue(res, 0, 1));
 		rc = EXIT_REFUSED;
 	} else if (strcmp(PQgetvalue(res, 0, 4), "t") == 0) {
 		log_error("could not create wave %s: --opens must be before --closes", w);

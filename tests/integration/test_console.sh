@@ -102,4 +102,40 @@ same "... it is still DIBUKA, withdrawn, with no entries" "DIBUKA|t|0" \
 	"$(sql "select state, withdrawn_at is not null, (select count(*) from gelombang.registration where wave = 3) from gelombang.wave where wave = 3")"
 same "... while wave 2 went all the way" DIUMUMKAN "$(wave_col 2 state)"
 
+# --- clear errors for operator mistakes -------------------------------------------
+createdb "${PGDATABASE}_empty"
+run 69 "a database without the schema: exit 69" "$G" --db "dbname=${PGDATABASE}_empty" wave list
+check "... saying to run migrate" grep -q "schema gelombang is missing: run gelombang migrate" "$W/err"
+run 69 "... also for a job" "$G" --db "dbname=${PGDATABASE}_empty" --now 2022-03-01T00:00:00+07:00 close --wave 1
+check "... saying to run migrate" grep -q "run gelombang migrate" "$W/err"
+dropdb "${PGDATABASE}_empty"
+psql -X -q -c "drop role if exists gb_t_nobody" -c "create role gb_t_nobody login" >/dev/null 2>&1
+run 1 "a role without the privileges: exit 1" "$G" --db "$TEST_DB user=gb_t_nobody" wave list
+check "... naming the role" grep -q 'role "gb_t_nobody"' "$W/err"
+check "... and the privileges it lacks (gelombang_batch)" grep -q "not a member of gelombang_batch" "$W/err"
+check "... not an internal error" bash -c '! grep -q "SQLSTATE" "$1"' _ "$W/err"
+psql -X -q -c "drop role gb_t_nobody" >/dev/null 2>&1
+run 73 "report -o into a directory that does not exist: exit 73" g report --wave 2 -o "$W/no/such/dir/r.txt"
+check "... naming the file" grep -q "$W/no/such/dir/r.txt" "$W/err"
+printf 'timezone = "Asia/Jakarta";\n' >"$W/t.conf"
+run 0 "-v names the configuration file in use" g -v -c "$W/t.conf" wave list
+check "... $W/t.conf" grep -q "configuration: $W/t.conf" "$W/err"
+if [ ! -e /usr/local/etc/gelombang.conf ]; then
+	mkdir -p "$W/elsewhere"
+	run 0 "-v says when the built-in defaults apply" \
+		bash -c 'cd "$1" && shift && exec "$@"' _ "$W/elsewhere" "$G" -v --db "$TEST_DB" wave list
+	check "... built-in defaults" grep -q "configuration: built-in defaults" "$W/err"
+	expect_exit 0 "create wave 4" g --now 2022-02-22T00:00:00+07:00 wave create --wave 4 \
+		--opens 2022-02-22T00:00:00+07:00 --closes 2022-02-23T00:00:00+07:00 --quota 5
+	expect_exit 0 "close wave 4" g --now 2022-02-23T00:00:00+07:00 close --wave 4
+	run 78 "process without a configuration file refuses to freeze the defaults: exit 78" \
+		bash -c 'cd "$1" && shift && exec "$@"' _ "$W/elsewhere" \
+		"$G" --db "$TEST_DB" --now 2022-02-23T00:00:00+07:00 process --wave 4
+	check "... saying so" grep -q "no configuration file was read" "$W/err"
+	same "... wave 4 is still closed, not processed" DITUTUP "$(wave_col 4 state)"
+	run 0 "... with --defaults it freezes them" bash -c 'cd "$1" && shift && exec "$@"' _ "$W/elsewhere" \
+		"$G" --defaults --db "$TEST_DB" --now 2022-02-23T00:00:00+07:00 process --wave 4
+	same "... wave 4 is processed (a withdrawn wave 3 does not hold it)" DIPROSES "$(wave_col 4 state)"
+fi
+
 done_testing

@@ -22,7 +22,7 @@ createdb "$mdb"
 gm() { "$G" --db "dbname=$mdb" "$@"; }
 run 0 "migrate of an empty database" gm migrate
 check "it says what it applied" grep -q "applied" "$W/out"
-same "every migration recorded" "$(ls "$(dirname "$0")/../../sql"/*.sql | wc -l)" \
+same "every migration recorded" "$(ls "$(dirname "$0")/../../sql/migrations"/*.sql | wc -l)" \
 	"$(psql -X -At -d "$mdb" -c 'select count(*) from gelombang.schema_migration')"
 pg_dump -s -d "$mdb" | grep -v '^\\\(un\)\?restrict ' >"$W/schema1.sql"
 run 0 "migrate again" gm migrate
@@ -57,7 +57,7 @@ same "the wave's times: the Indonesian form is WIB" \
 		announce_at at time zone 'UTC', quota, state from gelombang.wave where wave = 22")"
 check "wave create shows the times in WIB" grep -q "2022-02-13 23:59:00 WIB" "$W/out"
 
-run 0 "create wave 23 without --seed and without --announce, closing in WITA" g wave create \
+run 0 "create wave 23 without --seed and without --announce, closing in WITA" g --now "Kamis (17/2/2022) pukul 12.00 WIB" wave create \
 	--wave 23 --opens "Kamis (17/2/2022) pukul 12.00 WIB" --closes "20/2/2022 pukul 23.59 WITA" \
 	--quota 100
 same "wave 23 closes at 23.59 WITA" "2022-02-20 15:59:00" \
@@ -70,7 +70,7 @@ check "without --seed the seed is 64 lower-case hex digits" \
 same "... and its commitment is printed" "$(sha "$seed23")" "$(hex64 "$W/out")"
 check "... and the seed itself is not printed" bash -c '! grep -q "$1" "$2" "$3"' _ "$seed23" "$W/out" "$W/err"
 
-run 0 "create wave 24 without --seed, opening when 23 closes, closing in WIT" g wave create \
+run 0 "create wave 24 without --seed, opening when 23 closes, closing in WIT" g --now 2022-02-20T15:59:00Z wave create \
 	--wave 24 --opens 2022-02-20T15:59:00Z --closes "Rabu (23/2/2022) pukul 10.00 WIT" --quota 5
 seed24=$(sql 'select seed from gelombang.wave where wave = 24')
 check "two random seeds differ" test "$seed23" != "$seed24"
