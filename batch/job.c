@@ -44,6 +44,40 @@ job_stop(struct gb_ctx *ctx, struct job_run *run, const char *outcome, int rc,
 	return rc;
 }
 
+/* select --dry-run: the outcomes the selection would store, counted per
+ * status and reason, computed in a read-only transaction; the counts are
+ * appended to msg for the history.  0 or the exit code. */
+static int
+select_preview(struct gb_ctx *ctx, const char *w, bool to_log, char *msg, size_t len)
+{
+	const char *params[1] = {w};
+	PGresult *res;
+	size_t used = strlen(msg);
+	int i;
+
+	if (db_command(ctx->conn, "begin", "begin transaction read only", 0, NULL) != 0)
+		return db_failure_exit();
+	res = db_query(ctx->conn, "compute the selection",
+		       "select case when s.reason is null then 'LOLOS' else 'TIDAK_LOLOS' end,"
+		       " coalesce(s.reason::text, ''), count(*)"
+		       " from gelombang.selection($1::int) s group by s.reason order by s.reason nulls first",
+		       1, params);
+	db_rollback(ctx->conn);
+	if (!res)
+		return db_failure_exit();
+	job_say(to_log, "%-12s %-24s %10s", "status", "reason", "entries");
+	for (i = 0; i < PQntuples(res); i++) {
+		job_say(to_log, "%-12s %-24s %10s", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+			PQgetvalue(res, i, 2));
+		if (used < len)
+			used += (size_t) snprintf(msg + used, len - used, "%s %s%s%s", i ? "," : ":",
+						  PQgetvalue(res, i, 1)[0] ? PQgetvalue(res, i, 1) : "LOLOS",
+						  "=", PQgetvalue(res, i, 2));
+	}
+	PQclear(res);
+	return 0;
+}
+
 int
 job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_run_due,
 	    bool *advanced)
@@ -139,6 +173,10 @@ job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_r
 			 def->name, w, rows, def->from, def->to);
 		job_say(from_run_due, "%s", msg);
 		db_rollback(ctx->conn);
+		if (def == &job_select && (rc = select_preview(ctx, w, from_run_due, msg, sizeof(msg))) != 0) {
+			rc = jr_fail(ctx, &run, rc, NULL);
+			goto cleanup;
+		}
 		if (jr_end(ctx, &run, "DRY_RUN", rows, msg) != 0)
 			rc = db_failure_exit();
 		jr_release(ctx, &run);

@@ -60,6 +60,105 @@ rundue_next_step(struct gb_ctx *ctx, int wave, const struct job_def **step, bool
 	return 0;
 }
 
+/* the chain of steps, indexed by the state each one needs */
+static const struct job_def *const rundue_chain[] = {&job_close, &job_process, &job_select,
+						      &job_announce};
+#define N_CHAIN ((int) (sizeof(rundue_chain) / sizeof(rundue_chain[0])))
+
+/*
+ * --dry-run: the whole chain each wave would go through at the clock, as
+ * if every earlier step had run: close when closes_at has come, then
+ * process once every earlier wave would be selected, select, and announce
+ * when announce_at has come.  Printed on stdout, one line per step; the
+ * first step of a wave is also run as a dry run of its job (checked and
+ * recorded as DRY_RUN).  *sim is the state index the wave would reach;
+ * earlier_selected: whether every earlier wave would be DISELEKSI.
+ */
+static int
+rundue_dry_wave(struct gb_ctx *ctx, int wave, bool earlier_selected, int *sim, int *busy)
+{
+	char w[16];
+	const char *params[2] = {w, gb_now_param(ctx)};
+	PGresult *res;
+	int state, first, r = 0;
+	bool advanced;
+
+	snprintf(w, sizeof(w), "%d", wave);
+	res = db_query(ctx->conn, "read the wave",
+		       "select array_position(enum_range(null::gelombang.wave_state), state) - 1,"
+		       " closes_at <= coalesce($2::timestamptz, now()),"
+		       " announce_at <= coalesce($2::timestamptz, now()),"
+		       " " SQL_WIB("closes_at") ", " SQL_WIB("announce_at")
+		       " from gelombang.wave where wave = $1::int",
+		       2, params);
+	if (!res)
+		return db_failure_exit();
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		*sim = N_CHAIN;
+		return 0;
+	}
+	state = first = atoi(PQgetvalue(res, 0, 0));
+	while (state < N_CHAIN) {
+		const struct job_def *def = rundue_chain[state];
+		const char *wait = NULL;
+
+		if (def == &job_close && strcmp(PQgetvalue(res, 0, 1), "t") != 0)
+			wait = PQgetvalue(res, 0, 3);
+		else if (def == &job_announce && strcmp(PQgetvalue(res, 0, 2), "t") != 0)
+			wait = PQgetvalue(res, 0, 4);
+		else if (def == &job_process && !earlier_selected) {
+			printf("wave %s: %s waits for an earlier wave's selection\n", w, def->name);
+			break;
+		}
+		if (wait) {
+			printf("wave %s: %s not yet due (at %s)\n", w, def->name, wait);
+			break;
+		}
+		if (state == first) {
+			r = job_execute(ctx, def, wave, true, &advanced);
+			if (r == EXIT_BUSY) {
+				(*busy)++;
+				printf("wave %s: busy, another run holds its lock\n", w);
+				r = 0;
+				break;
+			}
+			/* refused: it waits for an earlier wave this run would
+			 * select first; anything else is a failure */
+			if (r == EXIT_REFUSED && !db_interrupted())
+				r = 0;
+			if (r != 0)
+				break;
+		}
+		printf("wave %s: would %s (%s -> %s)\n", w, def->name, def->from, def->to);
+		state++;
+	}
+	PQclear(res);
+	*sim = state;
+	return r;
+}
+
+static int
+rundue_dry(struct gb_ctx *ctx, const int *waves, int n)
+{
+	int i, sim = 0, busy = 0, steps_rc = 0, r;
+	bool earlier_selected = true;
+
+	for (i = 0; i < n && !db_interrupted(); i++) {
+		r = rundue_dry_wave(ctx, waves[i], earlier_selected, &sim, &busy);
+		if (r != 0 && !steps_rc)
+			steps_rc = r;
+		/* index 3 = DISELEKSI */
+		if (sim < 3)
+			earlier_selected = false;
+	}
+	if (n == 0)
+		printf("no wave has a step left\n");
+	if (!steps_rc && busy)
+		steps_rc = EXIT_BUSY;
+	return steps_rc;
+}
+
 int
 cmd_run_due(struct gb_ctx *ctx)
 {
@@ -81,6 +180,11 @@ cmd_run_due(struct gb_ctx *ctx)
 	for (i = 0; i < n; i++)
 		waves[i] = atoi(PQgetvalue(res, i, 0));
 	PQclear(res);
+	if (ctx->opt.dry_run) {
+		rc = rundue_dry(ctx, waves, n);
+		free(waves);
+		return rc;
+	}
 
 	for (i = 0; i < n && !db_interrupted() && rc != EXIT_UNAVAILABLE; i++) {
 		for (;;) {

@@ -102,6 +102,36 @@ same "... it is still DIBUKA, withdrawn, with no entries" "DIBUKA|t|0" \
 	"$(sql "select state, withdrawn_at is not null, (select count(*) from gelombang.registration where wave = 3) from gelombang.wave where wave = 3")"
 same "... while wave 2 went all the way" DIUMUMKAN "$(wave_col 2 state)"
 
+# --- dry runs: select --dry-run previews the outcomes -------------------------------
+cat >"$W/w4.csv" <<EOF
+$HEADER
+3201011506950011,3201010000000011,A,1995-06-15,L,WIRASWASTA,false,false,,,2022-02-22T10:00:00+07:00
+3201011506950012,3201010000000011,B,1995-06-15,L,WIRASWASTA,false,false,,,2022-02-22T10:00:00+07:00
+3201011506950013,3201010000000011,C,1995-06-15,L,WIRASWASTA,false,false,,,2022-02-22T10:00:00+07:00
+3201011506950014,3201010000000014,D,1995-06-15,L,WIRASWASTA,false,true,,,2022-02-22T10:00:00+07:00
+3201011506950015,3201010000000015,E,1995-06-15,L,WIRASWASTA,true,false,,,2022-02-22T10:00:00+07:00
+3201011506950016,3201010000000016,F,1950-06-15,L,WIRASWASTA,false,false,,,2022-02-22T10:00:00+07:00
+3201011506950017,3201010000000017,G,1995-06-15,L,WIRASWASTA,false,false,,,2022-02-21T10:00:00+07:00
+3201011506950018,3201010000000018,H,1995-06-15,L,WIRASWASTA,false,false,,,2022-02-22T11:00:00+07:00
+3201011506950019,3201010000000019,I,1995-06-15,L,WIRASWASTA,false,false,,,2022-02-22T12:00:00+07:00
+EOF
+expect_exit 0 "create wave 4 (quota 2)" g --now 2022-02-22T00:00:00+07:00 wave create --wave 4 \
+	--opens 2022-02-22T00:00:00+07:00 --closes 2022-02-23T00:00:00+07:00 --quota 2
+expect_exit 0 "import wave 4" g import --wave 4 "$W/w4.csv"
+expect_exit 0 "close wave 4" g --now 2022-02-23T00:00:00+07:00 close --wave 4
+expect_exit 0 "process wave 4" g --now 2022-02-23T00:00:00+07:00 process --wave 4
+run 0 "select --dry-run" g --now 2022-02-23T00:00:00+07:00 select --wave 4 --dry-run
+preview=$(awk '$1 ~ /^(TIDAK_)?LOLOS$/ { print $1, (NF == 3 ? $2 " " : "") $NF }' "$W/out")
+check "... prints a count per status and reason" test "$(printf '%s\n' "$preview" | wc -l)" -ge 3
+same "... stores nothing" "DIPROSES|0" \
+	"$(sql "select state, (select count(*) from gelombang.outcome where wave = 4) from gelombang.wave where wave = 4")"
+same "... recorded as DRY_RUN with the counts" 1 \
+	"$(sql "select count(*) from gelombang.history where job = 'select' and wave = 4 and outcome = 'DRY_RUN' and message like '%LOLOS=%'")"
+expect_exit 0 "select wave 4" g --now 2022-02-23T00:00:00+07:00 select --wave 4
+same "the preview is what select stored" "$preview" \
+	"$(sql "select case when reason is null then 'LOLOS ' else 'TIDAK_LOLOS ' || reason || ' ' end || count(*)
+		from gelombang.outcome where wave = 4 group by reason order by reason nulls first")"
+
 # --- clear errors for operator mistakes -------------------------------------------
 createdb "${PGDATABASE}_empty"
 run 69 "a database without the schema: exit 69" "$G" --db "dbname=${PGDATABASE}_empty" wave list
@@ -125,17 +155,17 @@ if [ ! -e /usr/local/etc/gelombang.conf ]; then
 	run 0 "-v says when the built-in defaults apply" \
 		bash -c 'cd "$1" && shift && exec "$@"' _ "$W/elsewhere" "$G" -v --db "$TEST_DB" wave list
 	check "... built-in defaults" grep -q "configuration: built-in defaults" "$W/err"
-	expect_exit 0 "create wave 4" g --now 2022-02-22T00:00:00+07:00 wave create --wave 4 \
-		--opens 2022-02-22T00:00:00+07:00 --closes 2022-02-23T00:00:00+07:00 --quota 5
-	expect_exit 0 "close wave 4" g --now 2022-02-23T00:00:00+07:00 close --wave 4
+	expect_exit 0 "create wave 5" g --now 2022-02-26T00:00:00+07:00 wave create --wave 5 \
+		--opens 2022-02-26T00:00:00+07:00 --closes 2022-02-27T00:00:00+07:00 --quota 5
+	expect_exit 0 "close wave 5" g --now 2022-02-27T00:00:00+07:00 close --wave 5
 	run 78 "process without a configuration file refuses to freeze the defaults: exit 78" \
 		bash -c 'cd "$1" && shift && exec "$@"' _ "$W/elsewhere" \
-		"$G" --db "$TEST_DB" --now 2022-02-23T00:00:00+07:00 process --wave 4
+		"$G" --db "$TEST_DB" --now 2022-02-27T00:00:00+07:00 process --wave 5
 	check "... saying so" grep -q "no configuration file was read" "$W/err"
-	same "... wave 4 is still closed, not processed" DITUTUP "$(wave_col 4 state)"
+	same "... wave 5 is still closed, not processed" DITUTUP "$(wave_col 5 state)"
 	run 0 "... with --defaults it freezes them" bash -c 'cd "$1" && shift && exec "$@"' _ "$W/elsewhere" \
-		"$G" --defaults --db "$TEST_DB" --now 2022-02-23T00:00:00+07:00 process --wave 4
-	same "... wave 4 is processed (a withdrawn wave 3 does not hold it)" DIPROSES "$(wave_col 4 state)"
+		"$G" --defaults --db "$TEST_DB" --now 2022-02-27T00:00:00+07:00 process --wave 5
+	same "... wave 5 is processed (a withdrawn wave 3 does not hold it)" DIPROSES "$(wave_col 5 state)"
 fi
 
 done_testing

@@ -218,6 +218,21 @@ expect_exit 0 "X joins wave 5" g --now 2022-03-04T12:00+07:00 join --wave 5 --ni
 n0=$(sql "select count(*) from gelombang.job_run_end where outcome = 'DRY_RUN'")
 run 0 "run-due --dry-run a month later: exit 0" g --now 2022-04-01T00:00+07:00 run-due --dry-run
 same "... changes nothing" "DIBUKA DIBUKA" "$(state 4) $(state 5)"
+same "... lists every step it would run, for both waves, in order" "wave 4: would close (DIBUKA -> DITUTUP)
+wave 4: would process (DITUTUP -> DIPROSES)
+wave 4: would select (DIPROSES -> DISELEKSI)
+wave 4: would announce (DISELEKSI -> DIUMUMKAN)
+wave 5: would close (DIBUKA -> DITUTUP)
+wave 5: would process (DITUTUP -> DIPROSES)
+wave 5: would select (DIPROSES -> DISELEKSI)
+wave 5: would announce (DISELEKSI -> DIUMUMKAN)" "$(cat "$W/out")"
+run 0 "run-due --dry-run between the two closes" g --now 2022-03-04T12:00+07:00 run-due --dry-run
+same "... wave 4 all the way (announce three days after the close: not yet), wave 5 waits" \
+	"wave 4: would close (DIBUKA -> DITUTUP)
+wave 4: would process (DITUTUP -> DIPROSES)
+wave 4: would select (DIPROSES -> DISELEKSI)
+wave 4: announce not yet due (at 2022-03-07 00:00:00 WIB)
+wave 5: close not yet due (at 2022-03-05 00:00:00 WIB)" "$(cat "$W/out")"
 check "... and is recorded as DRY_RUN" test "$(sql "select count(*) from gelombang.job_run_end
 	where outcome = 'DRY_RUN'")" -gt "$n0"
 n0=$(sql "select coalesce(max(run_id), 0) from gelombang.job_run_end")
