@@ -849,9 +849,10 @@ read_error(struct loader *ld, const config_t *lc)
 		return fail_file(ld, "cannot read: %s",
 				 text ? text : "file I/O error");
 	if (ld->err && ld->errlen)
-		snprintf(ld->err, ld->errlen, "%s:%d: syntax error: %s",
+		/* libconfig's text already says "syntax error" */
+		snprintf(ld->err, ld->errlen, "%s:%d: %s",
 			 file ? file : ld->path, config_error_line(lc),
-			 text ? text : "unknown error");
+			 text ? text : "syntax error");
 	return EXIT_CONFIG;
 }
 

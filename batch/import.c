@@ -307,8 +307,11 @@ import_wave_open(struct gb_ctx *ctx, const char *w)
 
 	/* FOR SHARE: a close waiting for this wave waits for the import */
 	res = db_query(ctx->conn, "check the wave",
-		       "select case when withdrawn_at is not null then 'withdrawn' else state::text end"
-		       " from gelombang.wave where wave = $1::int for share",
+		       /* withdrawn_at through to_jsonb: this also runs on a schema
+			* before migration 017, in an upgrade in the middle of a wave */
+		       "select case when to_jsonb(w)->>'withdrawn_at' is not null then 'withdrawn'"
+		       " else w.state::text end"
+		       " from gelombang.wave w where w.wave = $1::int for share",
 		       1, params);
 	if (!res)
 		return db_failure_exit();

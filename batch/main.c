@@ -263,6 +263,37 @@ parse_seed(const char *s, char *out)
 	return 0;
 }
 
+/* "wave", "quota", "outbox": the first word of two-word commands.  With
+ * --help (or -h) the group's commands are listed (exit 0, -1 here);
+ * otherwise the word that follows is not one of them (64).  Any other
+ * word is an unknown command. */
+static int
+command_group(const char *word, const char *next)
+{
+	size_t i, len = strlen(word);
+	bool help = next && (strcmp(next, "--help") == 0 || strcmp(next, "-h") == 0);
+	FILE *f = help ? stdout : stderr;
+	int n = 0;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		if (strncmp(commands[i].name, word, len) == 0 && commands[i].name[len] == ' ')
+			n++;
+	if (n == 0)
+		return usage_error("unknown command \"%s\"", word);
+	if (!help) {
+		if (next)
+			fprintf(stderr, "gelombang: error: unknown command \"%s %s\"\n", word, next);
+		else
+			fprintf(stderr, "gelombang: error: \"%s\" needs a subcommand\n", word);
+	}
+	fprintf(f, "The %s commands:\n", word);
+	for (i = 0; i < N_COMMANDS; i++)
+		if (strncmp(commands[i].name, word, len) == 0 && commands[i].name[len] == ' ')
+			fprintf(f, "  gelombang %s\n", commands[i].usage);
+	fprintf(f, "\"gelombang %s SUBCOMMAND --help\" explains one.\n", word);
+	return help ? -1 : EXIT_USAGE;
+}
+
 static const struct command *
 find_command(int argc, char **argv, int *consumed)
 {
@@ -346,6 +377,20 @@ option_name(int bit)
 	return "?";
 }
 
+/* whether NAME ("--now", "-q") is one of the global options */
+static bool
+is_global_option(const char *name)
+{
+	static const char *const globals[] = {"-c", "--config", "--db", "--now", "--defaults",
+					      "-q", "--quiet", "-v", "--verbose", "-V", "--version"};
+	size_t i;
+
+	for (i = 0; i < sizeof(globals) / sizeof(globals[0]); i++)
+		if (strcmp(name, globals[i]) == 0)
+			return true;
+	return false;
+}
+
 /* Parse the subcommand's options into ctx->opt; 0, EXIT_USAGE, or -1 for
  * --help (already printed). */
 static int
@@ -357,18 +402,32 @@ parse_command_options(struct gb_ctx *ctx, const struct command *cmd, int argc, c
 	optind = 0; /* GNU: a full re-initialisation, permutation included */
 	opterr = 0;
 	/* no "+": options may follow FILE (import f.csv --wave 1) */
-	while ((c = getopt_long(argc, argv, "w:no:h", sub_options, NULL)) != -1) {
+	/* ":": a missing value is told apart from an unknown option */
+	while ((c = getopt_long(argc, argv, ":w:no:h", sub_options, NULL)) != -1) {
 		if (c == 'h') {
 			usage_command(cmd);
 			return -1;
 		}
 		if (c == '?' || c == ':') {
-			if (optopt)
-				fprintf(stderr, "gelombang: error: %s: option -%c is unknown or needs a value\n",
-					cmd->name, optopt);
+			char name[64];
+			const char *arg = argv[optind - 1];
+
+			/* a long option by its name as given (optopt holds its
+			 * internal code), a short one by its letter */
+			if (strncmp(arg, "--", 2) == 0)
+				snprintf(name, sizeof(name), "%.*s", (int) strcspn(arg, "="), arg);
 			else
-				fprintf(stderr, "gelombang: error: %s: option \"%s\" is unknown or needs a value\n",
-					cmd->name, argv[optind - 1]);
+				snprintf(name, sizeof(name), "-%c", optopt ? optopt : '?');
+			fprintf(stderr, "gelombang: error: %s: option \"%s\" %s\n", cmd->name, name,
+				c == ':' ? "needs a value" : "is unknown");
+			if (c == '?' && is_global_option(name))
+				fprintf(stderr, "HINT:  Global options come before the subcommand: "
+						"gelombang %s%s %s ...\n", name,
+					strcmp(name, "-c") == 0 || strcmp(name, "--config") == 0 ||
+							strcmp(name, "--db") == 0 || strcmp(name, "--now") == 0
+						? " VALUE"
+						: "",
+					cmd->name);
 			fprintf(stderr, "Usage: gelombang %s\n", cmd->usage);
 			return EXIT_USAGE;
 		}
@@ -400,7 +459,10 @@ parse_command_options(struct gb_ctx *ctx, const struct command *cmd, int argc, c
 		case 1008:
 			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "csv") != 0 &&
 			    !(strcmp(optarg, "html") == 0 && strcmp(cmd->name, "report") == 0))
-				rc = usage_error("--format: \"%s\" is not one of the formats of this command", optarg);
+				rc = usage_error(strcmp(cmd->name, "report") == 0
+							 ? "--format: \"%s\" is not a format of report: text, csv or html"
+							 : "--format: \"%s\" is not a format of this command: text or csv",
+						 optarg);
 			o->format = optarg;
 			break;
 		case 'o': o->output = optarg; break;
@@ -621,7 +683,7 @@ parse_command_line(struct gb_ctx *ctx, int argc, char **argv, const struct comma
 	}
 	*cmd = find_command(argc - optind, argv + optind, &consumed);
 	if (!*cmd)
-		return usage_error("unknown command \"%s\"", argv[optind]);
+		return command_group(argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL);
 	ctx->command = (*cmd)->name;
 	/* getopt_long wants argv[0] to be the program: point at the last word
 	 * of the command */

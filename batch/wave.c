@@ -41,12 +41,14 @@ wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char 
 
 	res = db_query(ctx->conn, "check the new wave",
 		       "select (select max(wave) from gelombang.wave),"
-		       " (select " SQL_WIB("closes_at") " from gelombang.wave where withdrawn_at is null"
-		       "  order by wave desc limit 1),"
+		       " (select " SQL_WIB("closes_at") " from gelombang.wave w"
+		       "  where to_jsonb(w)->>'withdrawn_at' is null order by wave desc limit 1),"
 		       " $1::int <= coalesce((select max(wave) from gelombang.wave), 0),"
-		       /* a withdrawn wave does not hold the next one's times */
-		       " $2::timestamptz < (select closes_at from gelombang.wave where withdrawn_at is null"
-		       "  order by wave desc limit 1),"
+		       /* a withdrawn wave does not hold the next one's times;
+			* withdrawn_at through to_jsonb: this also runs on a schema
+			* before migration 017, in an upgrade in the middle of a wave */
+		       " $2::timestamptz < (select closes_at from gelombang.wave w"
+		       "  where to_jsonb(w)->>'withdrawn_at' is null order by wave desc limit 1),"
 		       " $2::timestamptz >= $3::timestamptz,"
 		       " $3::timestamptz > coalesce($4::timestamptz, $3::timestamptz + interval '3 days'),"
 		       " $3::timestamptz <= coalesce($5::timestamptz, now()),"

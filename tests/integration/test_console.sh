@@ -132,6 +132,22 @@ same "the preview is what select stored" "$preview" \
 	"$(sql "select case when reason is null then 'LOLOS ' else 'TIDAK_LOLOS ' || reason || ' ' end || count(*)
 		from gelombang.outcome where wave = 4 group by reason order by reason nulls first")"
 
+# --- papercuts of the command line ------------------------------------------------
+run 0 "wave --help lists the wave commands" "$G" wave --help
+check "... wave amend among them" grep -q "gelombang wave amend --wave N" "$W/out"
+check "... and wave create" grep -q "gelombang wave create --wave N" "$W/out"
+run 64 "wave with an unknown subcommand: exit 64" "$G" wave destroy
+check "... listing the wave commands" grep -q "gelombang wave withdraw" "$W/err"
+run 64 "a global option after the subcommand: exit 64" "$G" close --wave 1 --now 2022-02-14T00:00+07:00
+check "... with a hint that global options come first" grep -q "Global options come before the subcommand" "$W/err"
+run 64 "status --wave without a value: exit 64" "$G" status --wave
+check "... naming the option in full" grep -q 'option "--wave" needs a value' "$W/err"
+run 64 "report --format pdf: exit 64" "$G" report --wave 1 --format pdf
+check "... listing the formats" grep -q "text, csv or html" "$W/err"
+printf 'rules: {\n  min_age = ;\n};\n' >"$W/syntax.conf"
+run 78 "a configuration syntax error: exit 78" "$G" -c "$W/syntax.conf" status
+same "... file:line: and libconfig's text, once" "gelombang: error: $W/syntax.conf:2: syntax error" "$(cat "$W/err")"
+
 # --- clear errors for operator mistakes -------------------------------------------
 createdb "${PGDATABASE}_empty"
 run 69 "a database without the schema: exit 69" "$G" --db "dbname=${PGDATABASE}_empty" wave list
