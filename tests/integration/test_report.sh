@@ -75,6 +75,9 @@ cp "$W/last.out" "$W/fair.txt"
 lolos=$(awk -F, '$1 == "status" && $2 == "LOLOS" { print $4 }' "$W/fair.csv")
 usia=$(awk -F, '$1 == "reason" && $2 == "USIA" { print $4 }' "$W/fair.csv")
 same "text: the LOLOS count" "$lolos" "$(awk '$1 == "LOLOS" { print $2 }' "$W/fair.txt")"
+same "text: no two columns share a heading" "" \
+	"$(grep -E -m1 '^ +eligible ' "$W/fair.txt" | tr -s ' ' '\n' | sed '/^$/d' | sort | uniq -d)"
+check "text: the revealed seed" grep -q "seed (revealed at close) $(sql 'select seed from gelombang.wave where wave = 1')" "$W/fair.txt"
 same "text: the USIA count" "$usia" "$(awk '$1 == "USIA" { print $2 }' "$W/fair.txt")"
 same "text: the totals line" \
 	"$(awk -F, '$1 == "wave" && $3 == "entries" { e = $4 } $1 == "wave" && $3 == "eligible" { l = $4 } $1 == "wave" && $3 == "selected" { s = $4 } END { print e " entries, " l " eligible for the draw, " s " selected" }' "$W/fair.csv")" \
@@ -93,6 +96,14 @@ else
 	_ok "it references nothing outside itself"
 fi
 check "it prints well (@media print)" grep -q "@media print" "$W/fair.html"
+check "it prints on A4 (@page size)" grep -q "@page{size:A4" "$W/fair.html"
+check "... with the wave number in the margin of every page" grep -q '@top-right{content:"gelombang [^"]*wave 1"' "$W/fair.html"
+same "... table headers repeat on every page (thead), each naming the wave" \
+	"$(grep -c '<table>' "$W/fair.html")" "$(grep -c '<table><thead><tr class="running"><th colspan="[0-9]*">Wave 1 ' "$W/fair.html")"
+check "... thead is a header group in print" grep -q "thead{display:table-header-group}" "$W/fair.html"
+check "... a table is kept with its chart" grep -q "\.keep{break-inside:avoid" "$W/fair.html"
+check "provinces by name, not only by code" grep -q "<td>32 Jawa Barat</td>" "$W/fair.html"
+check "the revealed seed is on the page" grep -q "$(sql 'select seed from gelombang.wave where wave = 1')" "$W/fair.html"
 same "html: four charts at least (status, reasons, provinces, day)" yes \
 	"$([ "$(grep -c '<svg' "$W/fair.html")" -ge 4 ] && echo yes)"
 python3 - "$W/fair.html" "$W/fair.csv" >"$W/html.txt" <<'EOF'
