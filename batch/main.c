@@ -72,8 +72,9 @@ static const struct command commands[] = {
 	 "quota (per-province quotas: quota set).  Without --seed, 32 random bytes\n"
 	 "from the operating system; the seed stays secret until close, and its\n"
 	 "SHA-256 commitment is printed now so that anyone can check it later.\n"
-	 "Refused (exit 1) when N is not greater than every existing wave or\n"
-	 "--opens is before the previous wave's closing time."},
+	 "Refused (exit 1) when N is not greater than every existing wave,\n"
+	 "--opens is before the previous wave's closing time, or --closes is not\n"
+	 "after the clock (a drill with past times gives the clock with --now)."},
 	{"wave list", cmd_wave_list, 0, 0, true, "wave list",
 	 "List the waves with their state, times (WIB) and entries."},
 	{"wave show", cmd_wave_show, O_WAVE, O_WAVE, true, "wave show --wave N",
@@ -107,7 +108,8 @@ static const struct command commands[] = {
 	{"join", cmd_join, O_WAVE | O_NIK | O_OPERATOR, O_WAVE | O_NIK, true,
 	 "join --wave N --nik NIK",
 	 "An earlier applicant joins open wave N with the data already on file\n"
-	 "(the newest registration's), joined now (or at --now)."},
+	 "(the newest registration's), joined now (or at --now), which must be\n"
+	 "before the wave's closing time."},
 	{"close", cmd_close, JOB_OPTS, O_WAVE, true, "close --wave N [--dry-run]",
 	 "Close wave N at or after its closing time: no more joins (the database\n"
 	 "refuses them), the seed is revealed.  Before the closing time: exit 1."},
@@ -119,13 +121,15 @@ static const struct command commands[] = {
 	{"select", cmd_select, JOB_OPTS, O_WAVE, true, "select --wave N [--dry-run]",
 	 "Apply the selection rule (SPEC §4) to processed wave N, store every\n"
 	 "outcome, and create the participants with their card numbers.  Results\n"
-	 "stay embargoed until announce."},
+	 "stay embargoed until announce.  --dry-run prints the number of entries\n"
+	 "per status and reason it would store."},
 	{"announce", cmd_announce, JOB_OPTS, O_WAVE, true, "announce --wave N [--dry-run]",
 	 "At or after the announcement time, publish wave N's results on the\n"
 	 "dashboard and queue one SMS per entry with a phone number."},
 	{"run-due", cmd_run_due, O_DRYRUN | O_OPERATOR, 0, true, "run-due [--dry-run]",
 	 "For every wave, oldest first, run each step whose time has come, in\n"
-	 "order, catching up whatever was missed.  For cron, every minute."},
+	 "order, catching up whatever was missed.  For cron, every minute.\n"
+	 "--dry-run lists every step it would run, as if the earlier ones had run."},
 	{"status", cmd_status, O_WAVE, 0, true, "status [--wave N]",
 	 "Entries per wave and status."},
 	{"results", cmd_results, O_WAVE, O_WAVE, true, "results --wave N",
@@ -175,8 +179,9 @@ usage_global(FILE *f)
 	for (i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %s\n", commands[i].usage);
 	fprintf(f, "\n\"gelombang COMMAND --help\" explains a command.  Exit codes: 0 done,\n"
-		   "1 refused, 64 usage, 65 bad data, 69 database unavailable, 70 internal,\n"
-		   "75 busy, 78 configuration.  Times: 2022-02-20T23:59:00+07:00 or\n"
+		   "1 refused (also: permission denied), 64 usage, 65 bad data, 69 database\n"
+		   "unavailable or without the schema, 70 internal, 73 cannot create an output\n"
+		   "file, 75 busy, 78 configuration.  Times: 2022-02-20T23:59:00+07:00 or\n"
 		   "\"Minggu (20/2/2022) pukul 23.59 WIB\" (WIB, WITA, WIT).\n");
 }
 

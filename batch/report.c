@@ -347,7 +347,7 @@ report_text(FILE *out, const struct report *r)
 	for (d = 0; d < REPORT_DIMENSIONS; d++)
 		text_draw_table(out, r, &r->fair[d]);
 	fprintf(out, "\n(expected, exp.rate: what a uniform draw within each priority tier and"
-		" quota unit selects on average, and its share of the eligible)\n");
+		" quota unit\n selects on average, and its share of the eligible)\n");
 }
 
 /* ---- csv ---------------------------------------------------------------- */
