@@ -250,7 +250,8 @@ cmd_wave_list(struct gb_ctx *ctx)
 	int i;
 
 	res = db_query(ctx->conn, "list the waves",
-		       "select w.wave, w.state, " SQL_WIB("w.opens_at") ", " SQL_WIB("w.closes_at") ","
+		       "select w.wave, case when w.withdrawn_at is null then w.state::text else 'withdrawn' end,"
+		       " " SQL_WIB("w.opens_at") ", " SQL_WIB("w.closes_at") ","
 		       " " SQL_WIB("w.announce_at") ", w.quota,"
 		       " (select count(*) from gelombang.wave_quota q where q.wave = w.wave),"
 		       " coalesce(w.entries, (select count(*) from gelombang.registration r"
@@ -297,7 +298,8 @@ cmd_wave_show(struct gb_ctx *ctx)
 		       " " SQL_WIB("w.closed_at") ", " SQL_WIB("w.processed_at") ", " SQL_WIB("w.selected_at") ","
 		       " " SQL_WIB("w.announced_at") ", w.rules_digest,"
 		       " (select count(*) from gelombang.wave_quota q where q.wave = w.wave),"
-		       " (select sum(q.quota) from gelombang.wave_quota q where q.wave = w.wave)"
+		       " (select sum(q.quota) from gelombang.wave_quota q where q.wave = w.wave),"
+		       " " SQL_WIB("w.withdrawn_at")
 		       " from gelombang.wave w where w.wave = $1::int",
 		       1, params);
 	if (!res)
@@ -309,6 +311,9 @@ cmd_wave_show(struct gb_ctx *ctx)
 	}
 	printf("wave:        %s\n", w);
 	printf("state:       %s\n", PQgetvalue(res, 0, 0));
+	if (!PQgetisnull(res, 0, 15))
+		printf("withdrawn:   %s (\"gelombang history --wave %s\" says by whom and why)\n",
+		       PQgetvalue(res, 0, 15), w);
 	printf("opens:       %s\n", PQgetvalue(res, 0, 1));
 	printf("closes:      %s\n", PQgetvalue(res, 0, 2));
 	printf("announce:    %s\n", PQgetvalue(res, 0, 3));

@@ -90,6 +90,10 @@ run 0 "wave withdraw of a wave without entries" g --operator bob --now 2022-02-1
 	wave withdraw --wave 3 --reason "created by mistake"
 same "... recorded with who and why" "bob|SUCCEEDED" \
 	"$(sql "select operator, outcome from gelombang.history where job = 'wave withdraw' and message like '%created by mistake%'")"
+run 0 "wave show says it was withdrawn" g wave show --wave 3
+check "... and when" grep -q "^withdrawn: *2022-02-16 00:00:00 WIB" "$W/out"
+run 0 "wave list shows it withdrawn" g wave list
+check "... in the state column" grep -Eq "^3 +withdrawn " "$W/out"
 expect_exit 1 "a withdrawn wave refuses join" g --now 2022-02-20T10:00:00+07:00 join --wave 3 --nik $X1
 sed 's/2022-02-1[12]T10/2022-02-20T10/' "$W/w1.csv" >"$W/w3.csv"
 run 1 "a withdrawn wave refuses import" g import --wave 3 "$W/w3.csv"
