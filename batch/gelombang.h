@@ -48,7 +48,7 @@ struct gb_opts {
 struct gb_ctx {
 	const char *config_path;
 	bool config_explicit;
-	bool use_defaults;		/* --defaults: process may freeze them */
+	bool use_defaults;		/* process/run-due --defaults: they may be frozen */
 	const char *db_override;	/* --db */
 	struct gb_timeopt now;		/* --now */
 	bool has_now;

@@ -45,6 +45,7 @@ enum {
 	O_FAILED = 1 << 14,
 	O_OPERATOR = 1 << 15,
 	O_REASON = 1 << 16,
+	O_DEFAULTS = 1 << 17,
 };
 
 struct command {
@@ -113,11 +114,13 @@ static const struct command commands[] = {
 	{"close", cmd_close, JOB_OPTS, O_WAVE, true, "close --wave N [--dry-run]",
 	 "Close wave N at or after its closing time: no more joins (the database\n"
 	 "refuses them), the seed is revealed.  Before the closing time: exit 1."},
-	{"process", cmd_process, JOB_OPTS, O_WAVE, true, "process --wave N [--dry-run]",
+	{"process", cmd_process, JOB_OPTS | O_DEFAULTS, O_WAVE, true,
+	 "process --wave N [--dry-run] [--defaults]",
 	 "Mark every entry of closed wave N as being processed and freeze what the\n"
 	 "selection reads: the rules and configuration in force, the earlier\n"
 	 "participation of each NIK and family card.  Refused while an earlier\n"
-	 "wave is not yet selected."},
+	 "wave is not yet selected, and (exit 78) when no configuration file was\n"
+	 "read, unless --defaults says the built-in defaults are meant."},
 	{"select", cmd_select, JOB_OPTS, O_WAVE, true, "select --wave N [--dry-run]",
 	 "Apply the selection rule (SPEC §4) to processed wave N, store every\n"
 	 "outcome, and create the participants with their card numbers.  Results\n"
@@ -126,10 +129,12 @@ static const struct command commands[] = {
 	{"announce", cmd_announce, JOB_OPTS, O_WAVE, true, "announce --wave N [--dry-run]",
 	 "At or after the announcement time, publish wave N's results on the\n"
 	 "dashboard and queue one SMS per entry with a phone number."},
-	{"run-due", cmd_run_due, O_DRYRUN | O_OPERATOR, 0, true, "run-due [--dry-run]",
+	{"run-due", cmd_run_due, O_DRYRUN | O_OPERATOR | O_DEFAULTS, 0, true,
+	 "run-due [--dry-run] [--defaults]",
 	 "For every wave, oldest first, run each step whose time has come, in\n"
 	 "order, catching up whatever was missed.  For cron, every minute.\n"
-	 "--dry-run lists every step it would run, as if the earlier ones had run."},
+	 "--dry-run lists every step it would run, as if the earlier ones had run.\n"
+	 "--defaults: as for process."},
 	{"status", cmd_status, O_WAVE, 0, true, "status [--wave N]",
 	 "Entries per wave and status."},
 	{"results", cmd_results, O_WAVE, O_WAVE, true, "results --wave N",
@@ -168,8 +173,6 @@ usage_global(FILE *f)
 		"  -c, --config FILE   configuration (default $GELOMBANG_CONFIG, else\n"
 		"                      conf/gelombang.conf, else " GELOMBANG_SYSCONFDIR "/gelombang.conf,\n"
 		"                      else built-in defaults; -v says which)\n"
-		"      --defaults      let process freeze the built-in defaults when no\n"
-		"                      configuration file was read\n"
 		"      --db CONNINFO   libpq connection string (overrides database.conninfo)\n"
 		"      --now TIME      the clock for every due/deadline check\n"
 		"      --operator NAME who runs this (default: the OS user)\n"
@@ -339,6 +342,7 @@ static const struct option sub_options[] = {
 	{"failed", no_argument, NULL, 1011},
 	{"operator", required_argument, NULL, 1012},
 	{"reason", required_argument, NULL, 1013},
+	{"defaults", no_argument, NULL, 1014},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -363,6 +367,7 @@ option_bit(int c)
 	case 1011: return O_FAILED;
 	case 1012: return O_OPERATOR;
 	case 1013: return O_REASON;
+	case 1014: return O_DEFAULTS;
 	}
 	return 0;
 }
@@ -373,7 +378,7 @@ option_name(int bit)
 	static const char *names[] = {"--wave", "FILE", "--opens", "--closes", "--announce",
 				      "--quota", "--seed", "--nik", "--dry-run", "--rejects",
 				      "--format", "--output", "--limit", "--independent",
-				      "--failed", "--operator", "--reason"};
+				      "--failed", "--operator", "--reason", "--defaults"};
 	int i;
 
 	for (i = 0; i < (int) (sizeof(names) / sizeof(names[0])); i++)
@@ -386,8 +391,8 @@ option_name(int bit)
 static bool
 is_global_option(const char *name)
 {
-	static const char *const globals[] = {"-c", "--config", "--db", "--now", "--defaults",
-					      "-q", "--quiet", "-v", "--verbose", "-V", "--version"};
+	static const char *const globals[] = {"-c", "--config", "--db", "--now", "-q", "--quiet",
+					      "-v", "--verbose", "-V", "--version"};
 	size_t i;
 
 	for (i = 0; i < sizeof(globals) / sizeof(globals[0]); i++)
@@ -479,6 +484,7 @@ parse_command_options(struct gb_ctx *ctx, const struct command *cmd, int argc, c
 		case 1010: o->independent = optarg; break;
 		case 1011: o->failed = true; break;
 		case 1012: ctx->operator = optarg; break;
+		case 1014: ctx->use_defaults = true; break;
 		case 1013:
 			if (optarg[strspn(optarg, " \t")] == '\0')
 				rc = usage_error("--reason: \"%s\" says nothing: say why", optarg);
@@ -642,7 +648,6 @@ parse_command_line(struct gb_ctx *ctx, int argc, char **argv, const struct comma
 		{"db", required_argument, NULL, 1},
 		{"now", required_argument, NULL, 2},
 		{"operator", required_argument, NULL, 3},
-		{"defaults", no_argument, NULL, 4},
 		{"quiet", no_argument, NULL, 'q'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -668,7 +673,6 @@ parse_command_line(struct gb_ctx *ctx, int argc, char **argv, const struct comma
 			ctx->has_now = true;
 			break;
 		case 3: ctx->operator = optarg; break;
-		case 4: ctx->use_defaults = true; break;
 		case 'q': level = LOG_ERROR; break;
 		case 'v': level = LOG_DEBUG; break;
 		case 'h':

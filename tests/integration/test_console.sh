@@ -184,7 +184,7 @@ if [ ! -e /usr/local/etc/gelombang.conf ]; then
 	check "... saying so" grep -q "no configuration file was read" "$W/err"
 	same "... wave 5 is still closed, not processed" DITUTUP "$(wave_col 5 state)"
 	run 0 "... with --defaults it freezes them" bash -c 'cd "$1" && shift && exec "$@"' _ "$W/elsewhere" \
-		"$G" --defaults --db "$TEST_DB" --now 2022-02-27T00:00:00+07:00 process --wave 5
+		"$G" --db "$TEST_DB" --now 2022-02-27T00:00:00+07:00 process --wave 5 --defaults
 	same "... wave 5 is processed (a withdrawn wave 3 does not hold it)" DIPROSES "$(wave_col 5 state)"
 fi
 
