@@ -71,11 +71,14 @@ static const struct job_def *const rundue_chain[] = {&job_close, &job_process, &
  * process once every earlier wave would be selected, select, and announce
  * when announce_at has come.  Printed on stdout, one line per step; the
  * first step of a wave is also run as a dry run of its job (checked and
- * recorded as DRY_RUN).  *sim is the state index the wave would reach;
- * earlier_selected: whether every earlier wave would be DISELEKSI.
+ * recorded as DRY_RUN) unless it is a process that waits for an earlier
+ * wave only this run would select.  *sim is the state index the wave
+ * would reach, *now the one it has; earlier_selected, earlier_now:
+ * whether every earlier wave would be, and is, DISELEKSI.
  */
 static int
-rundue_dry_wave(struct gb_ctx *ctx, int wave, bool earlier_selected, int *sim, int *busy)
+rundue_dry_wave(struct gb_ctx *ctx, int wave, bool earlier_selected, bool earlier_now, int *sim,
+		int *now, int *busy)
 {
 	char w[16];
 	const char *params[2] = {w, gb_now_param(ctx)};
@@ -95,10 +98,10 @@ rundue_dry_wave(struct gb_ctx *ctx, int wave, bool earlier_selected, int *sim, i
 		return db_failure_exit();
 	if (PQntuples(res) == 0) {
 		PQclear(res);
-		*sim = N_CHAIN;
+		*sim = *now = N_CHAIN;
 		return 0;
 	}
-	state = first = atoi(PQgetvalue(res, 0, 0));
+	state = first = *now = atoi(PQgetvalue(res, 0, 0));
 	while (state < N_CHAIN) {
 		const struct job_def *def = rundue_chain[state];
 		const char *wait = NULL;
@@ -115,7 +118,7 @@ rundue_dry_wave(struct gb_ctx *ctx, int wave, bool earlier_selected, int *sim, i
 			printf("wave %s: %s not yet due (at %s)\n", w, def->name, wait);
 			break;
 		}
-		if (state == first) {
+		if (state == first && (def != &job_process || earlier_now)) {
 			r = job_execute(ctx, def, wave, true, &advanced);
 			if (r == EXIT_BUSY) {
 				(*busy)++;
@@ -123,10 +126,11 @@ rundue_dry_wave(struct gb_ctx *ctx, int wave, bool earlier_selected, int *sim, i
 				r = 0;
 				break;
 			}
-			/* refused: it waits for an earlier wave this run would
-			 * select first; anything else is a failure */
-			if (r == EXIT_REFUSED && !db_interrupted())
+			/* refused: it must wait, as run-due would */
+			if (r == EXIT_REFUSED && !db_interrupted()) {
 				r = 0;
+				break;
+			}
 			if (r != 0)
 				break;
 		}
@@ -141,16 +145,18 @@ rundue_dry_wave(struct gb_ctx *ctx, int wave, bool earlier_selected, int *sim, i
 static int
 rundue_dry(struct gb_ctx *ctx, const int *waves, int n)
 {
-	int i, sim = 0, busy = 0, steps_rc = 0, r;
-	bool earlier_selected = true;
+	int i, sim = 0, now = 0, busy = 0, steps_rc = 0, r;
+	bool earlier_selected = true, earlier_now = true;
 
 	for (i = 0; i < n && !db_interrupted(); i++) {
-		r = rundue_dry_wave(ctx, waves[i], earlier_selected, &sim, &busy);
+		r = rundue_dry_wave(ctx, waves[i], earlier_selected, earlier_now, &sim, &now, &busy);
 		if (r != 0 && !steps_rc)
 			steps_rc = r;
 		/* index 3 = DISELEKSI */
 		if (sim < 3)
 			earlier_selected = false;
+		if (now < 3)
+			earlier_now = false;
 	}
 	if (n == 0)
 		printf("no wave has a step left\n");

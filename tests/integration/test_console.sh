@@ -188,4 +188,18 @@ if [ ! -e /usr/local/etc/gelombang.conf ]; then
 	same "... wave 5 is processed (a withdrawn wave 3 does not hold it)" DIPROSES "$(wave_col 5 state)"
 fi
 
+# --- run-due --dry-run through waves that wait for each other ----------------------
+expect_exit 0 "create wave 6" g --now 2022-03-01T00:00:00+07:00 wave create --wave 6 \
+	--opens 2022-03-01T00:00:00+07:00 --closes 2022-03-02T00:00:00+07:00 --quota 5
+expect_exit 0 "create wave 7" g --now 2022-03-02T00:00:00+07:00 wave create --wave 7 \
+	--opens 2022-03-02T00:00:00+07:00 --closes 2022-03-03T00:00:00+07:00 --quota 5
+expect_exit 0 "close wave 6" g --now 2022-03-02T00:00:00+07:00 close --wave 6
+expect_exit 0 "close wave 7" g --now 2022-03-03T00:00:00+07:00 close --wave 7
+run 0 "run-due --dry-run while wave 6 is not yet selected" g --now 2022-03-03T00:00:00+07:00 run-due --dry-run
+check "... wave 7 would be processed after wave 6 is selected in the same run" \
+	grep -qx "wave 7: would process (DITUTUP -> DIPROSES)" "$W/out"
+check "... and would then be selected" grep -qx "wave 7: would select (DIPROSES -> DISELEKSI)" "$W/out"
+check "... with no refusal on the way" bash -c '! grep -q "could not" "$1"' _ "$W/err"
+same "... and nothing moved" "DITUTUP DITUTUP" "$(wave_col 6 state) $(wave_col 7 state)"
+
 done_testing
