@@ -65,16 +65,21 @@ end $$;
 create or replace trigger wave_guard before update or delete on gelombang.wave
 	for each row execute function gelombang.wave_guard();
 
--- Quotas change only while the wave is open.
+-- Quotas change only while the wave is open (and not withdrawn).
 create or replace function gelombang.wave_quota_guard() returns trigger
 language plpgsql as $$
 declare
 	w integer := case when tg_op = 'DELETE' then old.wave else new.wave end;
 	s gelombang.wave_state;
+	withdrawn boolean;
 begin
-	select state into s from gelombang.wave where wave = w;
+	select state, withdrawn_at is not null into s, withdrawn from gelombang.wave where wave = w;
 	if s is distinct from 'DIBUKA' then
 		raise exception 'wave % is %: its quotas can no longer change', w, s
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	if withdrawn then
+		raise exception 'wave % was withdrawn: its quotas can no longer change', w
 			using errcode = 'object_not_in_prerequisite_state';
 	end if;
 	return case when tg_op = 'DELETE' then old else new end;

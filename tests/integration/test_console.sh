@@ -99,6 +99,9 @@ sed 's/2022-02-1[12]T10/2022-02-20T10/' "$W/w1.csv" >"$W/w3.csv"
 run 1 "a withdrawn wave refuses import" g import --wave 3 "$W/w3.csv"
 check "... and says it was withdrawn" grep -q "withdrawn" "$W/err"
 expect_exit 1 "a withdrawn wave refuses close" g --now 2022-02-21T00:00:00+07:00 close --wave 3
+printf 'province,quota\n32,5\n' >"$W/q3.csv"
+run 1 "a withdrawn wave refuses quota set" g quota set --wave 3 "$W/q3.csv"
+check "... saying it is withdrawn" grep -q "withdrawn" "$W/err"
 expect_exit 1 "a withdrawn wave cannot be amended" g --now 2022-02-16T00:00:00+07:00 wave amend --wave 3 \
 	--quota 1 --reason "x"
 run 0 "run-due skips the withdrawn wave" g --now 2022-03-01T00:00:00+07:00 run-due
