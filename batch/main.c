@@ -681,8 +681,14 @@ parse_command_line(struct gb_ctx *ctx, int argc, char **argv, const struct comma
 		case 'V':
 			printf("gelombang %s\n", GELOMBANG_VERSION);
 			return -1;
-		default:
-			return usage_error("unknown global option or missing value: \"%s\"", argv[optind - 1]);
+		default: {
+			/* the name only: "--dbx=...password=..." must not be shown */
+			char name[64];
+
+			snprintf(name, sizeof(name), "%.*s", (int) strcspn(argv[optind - 1], "="),
+				 argv[optind - 1]);
+			return usage_error("unknown global option or missing value: \"%s\"", name);
+		}
 		}
 	}
 	log_set_level(level);

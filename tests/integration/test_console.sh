@@ -151,6 +151,8 @@ run 64 "status --wave without a value: exit 64" "$G" status --wave
 check "... naming the option in full" grep -q 'option "--wave" needs a value' "$W/err"
 run 64 "report --format pdf: exit 64" "$G" report --wave 1 --format pdf
 check "... listing the formats" grep -q "text, csv or html" "$W/err"
+run 64 "an unknown global option with a value: exit 64" "$G" "--dbase=dbname=x password=s3cret" status
+check "... the value (a password perhaps) is not shown" bash -c '! grep -q s3cret "$1"' _ "$W/err"
 printf 'rules: {\n  min_age = ;\n};\n' >"$W/syntax.conf"
 run 78 "a configuration syntax error: exit 78" "$G" -c "$W/syntax.conf" status
 same "... file:line: and libconfig's text, once" "gelombang: error: $W/syntax.conf:2: syntax error" "$(cat "$W/err")"
