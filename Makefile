@@ -12,7 +12,7 @@ PG_LIB   := $(shell pg_config --libdir)
 VERSION  := 0.1.0
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$(PG_INC) -Ibatch \
-            -DGELOMBANG_VERSION='"$(VERSION)"'
+            -DGELOMBANG_VERSION='"$(VERSION)"' -DGELOMBANG_SYSCONFDIR='"$(SYSCONFDIR)"'
 LDLIBS   += -L$(PG_LIB) -lpq -lconfig -lcrypto -lm
 
 SRCS     := $(filter-out batch/main.c, $(wildcard batch/*.c))
@@ -83,6 +83,12 @@ install:
 	install -m 644 $(MIGRATIONS) $(DESTDIR)$(DATADIR)/sql/migrations/
 	install -m 644 $(SQL_CODE) $(DESTDIR)$(DATADIR)/sql/
 	install -m 644 conf/gelombang.conf $(DESTDIR)$(DATADIR)/conf/gelombang.conf.example
+	# the configuration gelombang reads after conf/gelombang.conf, where the
+	# cron file and the systemd unit point; an existing one is kept (it may
+	# hold a password: not world-readable)
+	install -d $(DESTDIR)$(SYSCONFDIR)
+	[ -e $(DESTDIR)$(SYSCONFDIR)/gelombang.conf ] || \
+		install -m 640 conf/gelombang.conf $(DESTDIR)$(SYSCONFDIR)/gelombang.conf
 	install -m 644 batch/gelombang.1 $(DESTDIR)$(MANDIR)/gelombang.1
 
 # (not the generated C files)

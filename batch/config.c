@@ -708,9 +708,11 @@ read_error(struct loader *ld, const config_t *lc)
 		return fail_file(ld, "cannot read: %s",
 				 text ? text : "file I/O error");
 	if (ld->err && ld->errlen)
-		snprintf(ld->err, ld->errlen, "%s:%d: syntax error: %s",
+		/* libconfig's text, once: it often is "syntax error" itself */
+		snprintf(ld->err, ld->errlen, "%s:%d: %s%s",
 			 file ? file : ld->path, config_error_line(lc),
-			 text ? text : "unknown error");
+			 text && strncmp(text, "syntax error", 12) == 0 ? "" : "syntax error: ",
+			 text ? text : "");
 	return EXIT_CONFIG;
 }
 

@@ -16,6 +16,10 @@ static char last_constraint[128];
 static char last_message[512];
 static int last_exit = EXIT_SOFTWARE;
 static bool quiet;
+/* the session's role, and whether it holds gelombang_batch, for the
+ * message of a permission denied */
+static char session_role[128];
+static bool session_is_batch;
 
 static PGcancel *volatile cancel_handle;
 static volatile sig_atomic_t interrupted;
@@ -103,6 +107,11 @@ db_remember_failure(PGconn *conn, const PGresult *res)
 		last_exit = EXIT_UNAVAILABLE;
 	else if (strcmp(last_sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0)
 		last_exit = EXIT_BUSY;
+	else if (strcmp(last_sqlstate, SQLSTATE_INVALID_SCHEMA_NAME) == 0 ||
+		 strcmp(last_sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0)
+		last_exit = EXIT_UNAVAILABLE; /* not a gelombang database (yet) */
+	else if (strcmp(last_sqlstate, SQLSTATE_INSUFFICIENT_PRIVILEGE) == 0)
+		last_exit = EXIT_REFUSED;
 	else if (strcmp(last_sqlstate, SQLSTATE_QUERY_CANCELED) == 0 && interrupted)
 		last_exit = EXIT_REFUSED;
 	else
@@ -140,6 +149,19 @@ db_report(PGconn *conn, const PGresult *res, const char *what)
 
 	if (quiet)
 		return;
+	if (strcmp(last_sqlstate, "3F000") == 0 || strcmp(last_sqlstate, "42P01") == 0) {
+		log_error("%s: schema gelombang is missing: run gelombang migrate", what);
+		log_detail("%s (SQLSTATE %s)", last_message, last_sqlstate);
+		return;
+	}
+	if (strcmp(last_sqlstate, "42501") == 0) {
+		log_error("%s: role \"%s\": %s", what, session_role, last_message);
+		if (!session_is_batch)
+			log_hint("Role \"%s\" is not a member of gelombang_batch, whose privileges the jobs "
+				 "need: grant gelombang_batch to \"%s\" (README \"Roles\").",
+				 session_role, session_role);
+		return;
+	}
 	if (last_exit == EXIT_UNAVAILABLE) {
 		log_error("%s: database unavailable: %s", what, last_message);
 		return;
@@ -273,7 +295,11 @@ db_connect(struct gb_ctx *ctx)
 	res = db_query(ctx->conn, "set up session",
 		       "select set_config('TimeZone', $1, false),"
 		       " set_config('statement_timeout', $2, false),"
-		       " set_config('client_connection_check_interval', '1s', false)",
+		       " set_config('client_connection_check_interval', '1s', false),"
+		       " session_user, exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+		       "  where n.nspname = 'gelombang' and c.relname = 'wave'),"
+		       " case when exists (select 1 from pg_roles where rolname = 'gelombang_batch')"
+		       "  then pg_has_role(session_user, 'gelombang_batch', 'member') else false end",
 		       2, setup_params);
 	db_set_quiet(false);
 	if (!res) {
@@ -284,6 +310,14 @@ db_connect(struct gb_ctx *ctx)
 		}
 		log_error("could not set up the session: %s", db_failure_message());
 		return db_failure_exit();
+	}
+	snprintf(session_role, sizeof(session_role), "%s", PQgetvalue(res, 0, 3));
+	session_is_batch = strcmp(PQgetvalue(res, 0, 5), "t") == 0;
+	if (strcmp(PQgetvalue(res, 0, 4), "t") != 0 && ctx->command && strcmp(ctx->command, "migrate") != 0) {
+		PQclear(res);
+		log_error("schema gelombang is missing: run gelombang migrate");
+		log_detail("The database \"%s\" has no table gelombang.wave.", PQdb(ctx->conn));
+		return EXIT_UNAVAILABLE;
 	}
 	PQclear(res);
 

@@ -9,6 +9,8 @@
  *   55P03 lock_not_available                -> 75
  *   57014 query_canceled (Ctrl-C, SIGTERM)  -> 1, and db_interrupted();
  *         after such a signal no new query starts (db_allow_after_interrupt)
+ *   3F000, 42P01 (no schema gelombang)      -> 69, "run gelombang migrate"
+ *   42501 insufficient_privilege            -> 1, naming the session's role
  *   anything else                           -> 70
  * Returned PGresults belong to the caller (PQclear).
  */
@@ -24,8 +26,9 @@
 /* Connect with the configuration (and --db), set the session up
  * (client_encoding UTF8, TimeZone, statement_timeout, a check that the
  * client is still there), install the cancel handler for SIGINT/SIGTERM.
- * Returns 0, EXIT_UNAVAILABLE or EXIT_CONFIG (a timezone the server does
- * not know). */
+ * Unless the command is migrate, the schema must be there.
+ * Returns 0, EXIT_UNAVAILABLE (also: no schema) or EXIT_CONFIG (a timezone
+ * the server does not know). */
 int db_connect(struct gb_ctx *ctx);
 void db_disconnect(struct gb_ctx *ctx);
 

@@ -14,6 +14,7 @@ enum gb_exit {
 	EXIT_DATAERR = 65,    /* bad input data; the good rows are kept */
 	EXIT_UNAVAILABLE = 69, /* database unavailable */
 	EXIT_SOFTWARE = 70,   /* internal error */
+	EXIT_CANTCREAT = 73,  /* an output file (-o, --rejects) cannot be created */
 	EXIT_BUSY = 75,	      /* another run holds this wave's lock */
 	EXIT_CONFIG = 78      /* bad configuration */
 };

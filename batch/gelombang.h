@@ -43,11 +43,13 @@ struct gb_opts {
 	const char *independent; /* audit --independent DIR */
 	bool force;		/* audit --force: write over a bundle */
 	bool failed;		/* history --failed */
+	const char *reason;	/* wave amend/withdraw --reason */
 };
 
 struct gb_ctx {
 	const char *config_path;
 	bool config_explicit;
+	bool use_defaults;		/* process/run-due --defaults: they may be frozen */
 	const char *db_override;	/* --db */
 	struct gb_timeopt now;		/* --now */
 	bool has_now;
@@ -66,6 +68,8 @@ int cmd_migrate(struct gb_ctx *ctx);
 int cmd_wave_create(struct gb_ctx *ctx);
 int cmd_wave_list(struct gb_ctx *ctx);
 int cmd_wave_show(struct gb_ctx *ctx);
+int cmd_wave_amend(struct gb_ctx *ctx);
+int cmd_wave_withdraw(struct gb_ctx *ctx);
 int cmd_quota_set(struct gb_ctx *ctx);
 int cmd_import(struct gb_ctx *ctx);
 int cmd_join(struct gb_ctx *ctx);

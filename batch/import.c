@@ -298,7 +298,12 @@ import_wave_open(struct gb_ctx *ctx, const char *w)
 
 	/* FOR SHARE: a close waiting for this wave waits for the import */
 	res = db_query(ctx->conn, "check the wave",
-		       "select state from gelombang.wave where wave = $1::int for share", 1, params);
+		       /* withdrawn_at through to_jsonb: this also runs on a schema
+			* before migration 017, in an upgrade in the middle of a wave */
+		       "select case when to_jsonb(w)->>'withdrawn_at' is not null then 'withdrawn'"
+		       " else w.state::text end"
+		       " from gelombang.wave w where w.wave = $1::int for share",
+		       1, params);
 	if (!res)
 		return db_failure_exit();
 	if (PQntuples(res) == 0) {
@@ -350,7 +355,7 @@ cmd_import(struct gb_ctx *ctx)
 	if (!probe) {
 		log_error("could not write the reject file %s: %s", tmppath, strerror(errno));
 		log_hint("Name a writable place with --rejects PATH.");
-		rc = EXIT_USAGE;
+		rc = EXIT_CANTCREAT;
 		goto cleanup;
 	}
 	fclose(probe);

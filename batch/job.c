@@ -45,6 +45,40 @@ job_stop(struct gb_ctx *ctx, struct job_run *run, const char *outcome, int rc,
 	return rc;
 }
 
+/* select --dry-run: the outcomes the selection would store, counted per
+ * status and reason, computed in a read-only transaction; the counts are
+ * appended to msg for the history.  0 or the exit code. */
+static int
+select_preview(struct gb_ctx *ctx, const char *w, bool to_log, char *msg, size_t len)
+{
+	const char *params[1] = {w};
+	PGresult *res;
+	size_t used = strlen(msg);
+	int i;
+
+	if (db_command(ctx->conn, "begin", "begin transaction read only", 0, NULL) != 0)
+		return db_failure_exit();
+	res = db_query(ctx->conn, "compute the selection",
+		       "select case when s.reason is null then 'LOLOS' else 'TIDAK_LOLOS' end,"
+		       " coalesce(s.reason::text, ''), count(*)"
+		       " from gelombang.selection($1::int) s group by s.reason order by s.reason nulls first",
+		       1, params);
+	db_rollback(ctx->conn);
+	if (!res)
+		return db_failure_exit();
+	job_say(to_log, "%-12s %-24s %10s", "status", "reason", "entries");
+	for (i = 0; i < PQntuples(res); i++) {
+		job_say(to_log, "%-12s %-24s %10s", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+			PQgetvalue(res, i, 2));
+		if (used < len)
+			used += (size_t) snprintf(msg + used, len - used, "%s %s%s%s", i ? "," : ":",
+						  PQgetvalue(res, i, 1)[0] ? PQgetvalue(res, i, 1) : "LOLOS",
+						  "=", PQgetvalue(res, i, 2));
+	}
+	PQclear(res);
+	return 0;
+}
+
 int
 job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_run_due,
 	    bool *advanced)
@@ -77,7 +111,8 @@ job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_r
 		  * before close kept it) count now, except for a close that
 		  * will: it counts in its own pass (close_wave) */
 		 " coalesce(w.entries, (select count(*) from gelombang.registration r"
-		 "  where r.wave = w.wave and (w.state > 'DIBUKA' or $5::boolean)))"
+		 "  where r.wave = w.wave and (w.state > 'DIBUKA' or $5::boolean))),"
+		 " w.withdrawn_at is not null"
 		 " from gelombang.wave w where wave = $1::int for update",
 		 due, due);
 	if (db_begin(ctx->conn) != 0 ||
@@ -89,6 +124,12 @@ job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_r
 	if (PQntuples(res) == 0) {
 		log_error("could not %s wave %s: the wave does not exist", def->name, w);
 		rc = job_stop(ctx, &run, "REFUSED", EXIT_REFUSED, "the wave does not exist");
+		goto cleanup;
+	}
+	if (strcmp(PQgetvalue(res, 0, 6), "t") == 0) {
+		snprintf(msg, sizeof(msg), "wave %s was withdrawn", w);
+		log_error("could not %s wave %s: it was withdrawn", def->name, w);
+		rc = job_stop(ctx, &run, "REFUSED", EXIT_REFUSED, msg);
 		goto cleanup;
 	}
 	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0) {
@@ -123,6 +164,10 @@ job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_r
 			 def->name, w, rows, def->from, def->to);
 		job_say(from_run_due, "%s", msg);
 		db_rollback(ctx->conn);
+		if (def == &job_select && (rc = select_preview(ctx, w, from_run_due, msg, sizeof(msg))) != 0) {
+			rc = jr_fail(ctx, &run, rc, NULL);
+			goto cleanup;
+		}
 		if (jr_end(ctx, &run, "DRY_RUN", rows, msg) != 0)
 			rc = db_failure_exit();
 		jr_release(ctx, &run);
@@ -193,9 +238,23 @@ process_check(struct gb_ctx *ctx, const char *w, char *msg, size_t len)
 	PGresult *res;
 	int rc = 0;
 
+	/* the rules frozen now decide the wave: never the built-in defaults
+	 * by accident (a run from another directory, a cron job without
+	 * $GELOMBANG_CONFIG) */
+	if (!ctx->cfg.path && !ctx->use_defaults) {
+		snprintf(msg, len, "no configuration file was read: the built-in defaults are not frozen"
+				   " without --defaults");
+		log_error("could not process wave %s: no configuration file was read (%s)", w,
+			  ctx->config_path ? ctx->config_path : "none");
+		log_hint("Give the configuration with -c FILE or $GELOMBANG_CONFIG, or --defaults to "
+			 "freeze the built-in defaults.");
+		return EXIT_CONFIG;
+	}
+	/* a withdrawn wave is never selected: it does not hold later waves */
 	res = db_query(ctx->conn, "check the earlier waves",
 		       "select wave, state from gelombang.wave"
-		       " where wave < $1::int and state < 'DISELEKSI' order by wave limit 1",
+		       " where wave < $1::int and state < 'DISELEKSI' and withdrawn_at is null"
+		       " order by wave limit 1",
 		       1, params);
 	if (!res)
 		return db_failure_exit();

@@ -15,7 +15,7 @@ cmd_join(struct gb_ctx *ctx)
 {
 	struct job_run run;
 	char w[16], msg[160];
-	const char *params[4];
+	const char *params[4], *wave_params[2];
 	PGresult *res = NULL;
 	int rc;
 
@@ -27,17 +27,30 @@ cmd_join(struct gb_ctx *ctx)
 	params[1] = ctx->opt.nik;
 	params[2] = gb_now_param(ctx);
 	params[3] = run.id;
+	wave_params[0] = w;
+	wave_params[1] = params[2];
 	if (db_begin(ctx->conn) != 0 ||
 	    !(res = db_query(ctx->conn, "check the wave",
-			     "select state from gelombang.wave where wave = $1::int for share", 1, params))) {
+			     "select state, withdrawn_at is not null,"
+			     " closes_at <= coalesce($2::timestamptz, now()), " SQL_WIB("closes_at")
+			     " from gelombang.wave where wave = $1::int for share",
+			     2, wave_params))) {
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
 		goto cleanup;
 	}
-	if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), "DIBUKA") != 0) {
-		snprintf(msg, sizeof(msg), "wave %s %s", w,
-			 PQntuples(res) == 0 ? "does not exist" : "is no longer open");
-		log_error("could not join NIK %s to wave %s: the wave %s", ctx->opt.nik, w,
-			  PQntuples(res) == 0 ? "does not exist" : "is no longer open");
+	if (PQntuples(res) == 0)
+		snprintf(msg, sizeof(msg), "wave %s does not exist", w);
+	else if (strcmp(PQgetvalue(res, 0, 0), "DIBUKA") != 0)
+		snprintf(msg, sizeof(msg), "wave %s is no longer open", w);
+	else if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
+		snprintf(msg, sizeof(msg), "wave %s was withdrawn", w);
+	else if (strcmp(PQgetvalue(res, 0, 2), "t") == 0)
+		/* SPEC §1: joined at or after closes_at is DI_LUAR_JADWAL, certainly */
+		snprintf(msg, sizeof(msg), "wave %s closed for joins at %s", w, PQgetvalue(res, 0, 3));
+	else
+		msg[0] = '\0';
+	if (msg[0]) {
+		log_error("could not join NIK %s to wave %s: %s", ctx->opt.nik, w, msg);
 		rc = jr_fail(ctx, &run, EXIT_REFUSED, msg);
 		goto cleanup;
 	}

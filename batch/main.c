@@ -22,6 +22,10 @@
 #include "log.h"
 #include "nik.h"
 
+#ifndef GELOMBANG_SYSCONFDIR
+#define GELOMBANG_SYSCONFDIR "/usr/local/etc"
+#endif
+
 /* the options a subcommand may take */
 enum {
 	O_WAVE = 1 << 0,
@@ -41,6 +45,8 @@ enum {
 	O_FAILED = 1 << 14,
 	O_OPERATOR = 1 << 15,
 	O_FORCE = 1 << 16,
+	O_REASON = 1 << 17,
+	O_DEFAULTS = 1 << 18,
 };
 
 struct command {
@@ -68,13 +74,26 @@ static const struct command commands[] = {
 	 "quota (per-province quotas: quota set).  Without --seed, 32 random bytes\n"
 	 "from the operating system; the seed stays secret until close, and its\n"
 	 "SHA-256 commitment is printed now so that anyone can check it later.\n"
-	 "Refused (exit 1) when N is not greater than every existing wave or\n"
-	 "--opens is before the previous wave's closing time."},
+	 "Refused (exit 1) when N is not greater than every existing wave,\n"
+	 "--opens is before the previous wave's closing time, or --closes is not\n"
+	 "after the clock (a drill with past times gives the clock with --now)."},
 	{"wave list", cmd_wave_list, 0, 0, true, "wave list",
 	 "List the waves with their state, times (WIB) and entries."},
 	{"wave show", cmd_wave_show, O_WAVE, O_WAVE, true, "wave show --wave N",
 	 "Show one wave: state, times, quotas, the seed commitment, and the seed\n"
 	 "itself once the wave is closed."},
+	{"wave amend", cmd_wave_amend, O_WAVE | O_CLOSES | O_ANNOUNCE | O_QUOTA | O_REASON | O_OPERATOR,
+	 O_WAVE | O_REASON, true,
+	 "wave amend --wave N [--closes T] [--announce T] [--quota Q] --reason TEXT",
+	 "Correct open wave N: its closing time (earlier or later, but not before\n"
+	 "the clock nor before the last entry joined), its announcement time (not\n"
+	 "before the closing time) or its national quota.  Recorded in the history\n"
+	 "with --operator and --reason.  Once the wave is closed nothing changes."},
+	{"wave withdraw", cmd_wave_withdraw, O_WAVE | O_REASON | O_OPERATOR, O_WAVE | O_REASON, true,
+	 "wave withdraw --wave N --reason TEXT",
+	 "Withdraw open wave N, which must have no entries: it is never closed,\n"
+	 "and import and join refuse it.  Recorded in the history with --operator\n"
+	 "and --reason."},
 	{"quota set", cmd_quota_set, O_WAVE | O_FILE | O_OPERATOR, O_WAVE | O_FILE, true,
 	 "quota set --wave N FILE",
 	 "Replace the wave's per-province quotas with the CSV FILE (header\n"
@@ -91,25 +110,32 @@ static const struct command commands[] = {
 	{"join", cmd_join, O_WAVE | O_NIK | O_OPERATOR, O_WAVE | O_NIK, true,
 	 "join --wave N --nik NIK",
 	 "An earlier applicant joins open wave N with the data already on file\n"
-	 "(the newest registration's), joined now (or at --now)."},
+	 "(the newest registration's), joined now (or at --now), which must be\n"
+	 "before the wave's closing time."},
 	{"close", cmd_close, JOB_OPTS, O_WAVE, true, "close --wave N [--dry-run]",
 	 "Close wave N at or after its closing time: no more joins (the database\n"
 	 "refuses them), the seed is revealed.  Before the closing time: exit 1."},
-	{"process", cmd_process, JOB_OPTS, O_WAVE, true, "process --wave N [--dry-run]",
+	{"process", cmd_process, JOB_OPTS | O_DEFAULTS, O_WAVE, true,
+	 "process --wave N [--dry-run] [--defaults]",
 	 "Mark every entry of closed wave N as being processed and freeze what the\n"
 	 "selection reads: the rules and configuration in force, the earlier\n"
 	 "participation of each NIK and family card.  Refused while an earlier\n"
-	 "wave is not yet selected."},
+	 "wave is not yet selected, and (exit 78) when no configuration file was\n"
+	 "read, unless --defaults says the built-in defaults are meant."},
 	{"select", cmd_select, JOB_OPTS, O_WAVE, true, "select --wave N [--dry-run]",
 	 "Apply the selection rule (SPEC §4) to processed wave N, store every\n"
 	 "outcome, and create the participants with their card numbers.  Results\n"
-	 "stay embargoed until announce."},
+	 "stay embargoed until announce.  --dry-run prints the number of entries\n"
+	 "per status and reason it would store."},
 	{"announce", cmd_announce, JOB_OPTS, O_WAVE, true, "announce --wave N [--dry-run]",
 	 "At or after the announcement time, publish wave N's results on the\n"
 	 "dashboard and queue one SMS per entry with a phone number."},
-	{"run-due", cmd_run_due, O_DRYRUN | O_OPERATOR, 0, true, "run-due [--dry-run]",
+	{"run-due", cmd_run_due, O_DRYRUN | O_OPERATOR | O_DEFAULTS, 0, true,
+	 "run-due [--dry-run] [--defaults]",
 	 "For every wave, oldest first, run each step whose time has come, in\n"
-	 "order, catching up whatever was missed.  For cron, every minute."},
+	 "order, catching up whatever was missed.  For cron, every minute.\n"
+	 "--dry-run lists every step it would run, as if the earlier ones had run.\n"
+	 "--defaults: as for process."},
 	{"status", cmd_status, O_WAVE, 0, true, "status [--wave N]",
 	 "Entries per wave and status."},
 	{"results", cmd_results, O_WAVE, O_WAVE, true, "results --wave N",
@@ -148,7 +174,8 @@ usage_global(FILE *f)
 		"Usage: gelombang [GLOBAL OPTIONS] COMMAND [OPTIONS]\n\n"
 		"Global options:\n"
 		"  -c, --config FILE   configuration (default $GELOMBANG_CONFIG, else\n"
-		"                      conf/gelombang.conf, else built-in defaults)\n"
+		"                      conf/gelombang.conf, else " GELOMBANG_SYSCONFDIR "/gelombang.conf,\n"
+		"                      else built-in defaults; -v says which)\n"
 		"      --db CONNINFO   libpq connection string (overrides database.conninfo)\n"
 		"      --now TIME      the clock for every due/deadline check\n"
 		"      --operator NAME who runs this (default: the OS user)\n"
@@ -158,8 +185,9 @@ usage_global(FILE *f)
 	for (i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %s\n", commands[i].usage);
 	fprintf(f, "\n\"gelombang COMMAND --help\" explains a command.  Exit codes: 0 done,\n"
-		   "1 refused, 64 usage, 65 bad data, 69 database unavailable, 70 internal,\n"
-		   "75 busy, 78 configuration.  Times: 2022-02-20T23:59:00+07:00 or\n"
+		   "1 refused (also: permission denied), 64 usage, 65 bad data, 69 database\n"
+		   "unavailable or without the schema, 70 internal, 73 cannot create an output\n"
+		   "file, 75 busy, 78 configuration.  Times: 2022-02-20T23:59:00+07:00 or\n"
 		   "\"Minggu (20/2/2022) pukul 23.59 WIB\" (WIB, WITA, WIT).\n");
 }
 
@@ -246,6 +274,37 @@ parse_seed(const char *s, char *out)
 	return 0;
 }
 
+/* "wave", "quota", "outbox": the first word of two-word commands.  With
+ * --help (or -h) the group's commands are listed (exit 0, -1 here);
+ * otherwise the word that follows is not one of them (64).  Any other
+ * word is an unknown command. */
+static int
+command_group(const char *word, const char *next)
+{
+	size_t i, len = strlen(word);
+	bool help = next && (strcmp(next, "--help") == 0 || strcmp(next, "-h") == 0);
+	FILE *f = help ? stdout : stderr;
+	int n = 0;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		if (strncmp(commands[i].name, word, len) == 0 && commands[i].name[len] == ' ')
+			n++;
+	if (n == 0)
+		return usage_error("unknown command \"%s\"", word);
+	if (!help) {
+		if (next)
+			fprintf(stderr, "gelombang: error: unknown command \"%s %s\"\n", word, next);
+		else
+			fprintf(stderr, "gelombang: error: \"%s\" needs a subcommand\n", word);
+	}
+	fprintf(f, "The %s commands:\n", word);
+	for (i = 0; i < N_COMMANDS; i++)
+		if (strncmp(commands[i].name, word, len) == 0 && commands[i].name[len] == ' ')
+			fprintf(f, "  gelombang %s\n", commands[i].usage);
+	fprintf(f, "\"gelombang %s SUBCOMMAND --help\" explains one.\n", word);
+	return help ? -1 : EXIT_USAGE;
+}
+
 static const struct command *
 find_command(int argc, char **argv, int *consumed)
 {
@@ -286,6 +345,8 @@ static const struct option sub_options[] = {
 	{"failed", no_argument, NULL, 1011},
 	{"operator", required_argument, NULL, 1012},
 	{"force", no_argument, NULL, 1013},
+	{"reason", required_argument, NULL, 1015},
+	{"defaults", no_argument, NULL, 1014},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -310,6 +371,8 @@ option_bit(int c)
 	case 1011: return O_FAILED;
 	case 1012: return O_OPERATOR;
 	case 1013: return O_FORCE;
+	case 1015: return O_REASON;
+	case 1014: return O_DEFAULTS;
 	}
 	return 0;
 }
@@ -320,13 +383,27 @@ option_name(int bit)
 	static const char *names[] = {"--wave", "FILE", "--opens", "--closes", "--announce",
 				      "--quota", "--seed", "--nik", "--dry-run", "--rejects",
 				      "--format", "--output", "--limit", "--independent",
-				      "--failed", "--operator", "--force"};
+				      "--failed", "--operator", "--force", "--reason", "--defaults"};
 	int i;
 
-	for (i = 0; i < 17; i++)
+	for (i = 0; i < (int) (sizeof(names) / sizeof(names[0])); i++)
 		if (bit == (1 << i))
 			return names[i];
 	return "?";
+}
+
+/* whether NAME ("--now", "-q") is one of the global options */
+static bool
+is_global_option(const char *name)
+{
+	static const char *const globals[] = {"-c", "--config", "--db", "--now", "-q", "--quiet",
+					      "-v", "--verbose", "-V", "--version"};
+	size_t i;
+
+	for (i = 0; i < sizeof(globals) / sizeof(globals[0]); i++)
+		if (strcmp(name, globals[i]) == 0)
+			return true;
+	return false;
 }
 
 /* Parse the subcommand's options into ctx->opt; 0, EXIT_USAGE, or -1 for
@@ -340,18 +417,32 @@ parse_command_options(struct gb_ctx *ctx, const struct command *cmd, int argc, c
 	optind = 0; /* GNU: a full re-initialisation, permutation included */
 	opterr = 0;
 	/* no "+": options may follow FILE (import f.csv --wave 1) */
-	while ((c = getopt_long(argc, argv, "w:no:h", sub_options, NULL)) != -1) {
+	/* ":": a missing value is told apart from an unknown option */
+	while ((c = getopt_long(argc, argv, ":w:no:h", sub_options, NULL)) != -1) {
 		if (c == 'h') {
 			usage_command(cmd);
 			return -1;
 		}
 		if (c == '?' || c == ':') {
-			if (optopt)
-				fprintf(stderr, "gelombang: error: %s: option -%c is unknown or needs a value\n",
-					cmd->name, optopt);
+			char name[64];
+			const char *arg = argv[optind - 1];
+
+			/* a long option by its name as given (optopt holds its
+			 * internal code), a short one by its letter */
+			if (strncmp(arg, "--", 2) == 0)
+				snprintf(name, sizeof(name), "%.*s", (int) strcspn(arg, "="), arg);
 			else
-				fprintf(stderr, "gelombang: error: %s: option \"%s\" is unknown or needs a value\n",
-					cmd->name, argv[optind - 1]);
+				snprintf(name, sizeof(name), "-%c", optopt ? optopt : '?');
+			fprintf(stderr, "gelombang: error: %s: option \"%s\" %s\n", cmd->name, name,
+				c == ':' ? "needs a value" : "is unknown");
+			if (c == '?' && is_global_option(name))
+				fprintf(stderr, "HINT:  Global options come before the subcommand: "
+						"gelombang %s%s %s ...\n", name,
+					strcmp(name, "-c") == 0 || strcmp(name, "--config") == 0 ||
+							strcmp(name, "--db") == 0 || strcmp(name, "--now") == 0
+						? " VALUE"
+						: "",
+					cmd->name);
 			fprintf(stderr, "Usage: gelombang %s\n", cmd->usage);
 			return EXIT_USAGE;
 		}
@@ -383,7 +474,10 @@ parse_command_options(struct gb_ctx *ctx, const struct command *cmd, int argc, c
 		case 1008:
 			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "csv") != 0 &&
 			    !(strcmp(optarg, "html") == 0 && strcmp(cmd->name, "report") == 0))
-				rc = usage_error("--format: \"%s\" is not one of the formats of this command", optarg);
+				rc = usage_error(strcmp(cmd->name, "report") == 0
+							 ? "--format: \"%s\" is not a format of report: text, csv or html"
+							 : "--format: \"%s\" is not a format of this command: text or csv",
+						 optarg);
 			o->format = optarg;
 			break;
 		case 'o': o->output = optarg; break;
@@ -396,6 +490,12 @@ parse_command_options(struct gb_ctx *ctx, const struct command *cmd, int argc, c
 		case 1011: o->failed = true; break;
 		case 1012: ctx->operator = optarg; break;
 		case 1013: o->force = true; break;
+		case 1014: ctx->use_defaults = true; break;
+		case 1015:
+			if (optarg[strspn(optarg, " \t")] == '\0')
+				rc = usage_error("--reason: \"%s\" says nothing: say why", optarg);
+			o->reason = optarg;
+			break;
 		}
 		if (rc)
 			return rc;
@@ -587,8 +687,14 @@ parse_command_line(struct gb_ctx *ctx, int argc, char **argv, const struct comma
 		case 'V':
 			printf("gelombang %s\n", GELOMBANG_VERSION);
 			return -1;
-		default:
-			return usage_error("unknown global option or missing value: \"%s\"", argv[optind - 1]);
+		default: {
+			/* the name only: "--dbx=...password=..." must not be shown */
+			char name[64];
+
+			snprintf(name, sizeof(name), "%.*s", (int) strcspn(argv[optind - 1], "="),
+				 argv[optind - 1]);
+			return usage_error("unknown global option or missing value: \"%s\"", name);
+		}
 		}
 	}
 	log_set_level(level);
@@ -598,7 +704,7 @@ parse_command_line(struct gb_ctx *ctx, int argc, char **argv, const struct comma
 	}
 	*cmd = find_command(argc - optind, argv + optind, &consumed);
 	if (!*cmd)
-		return usage_error("unknown command \"%s\"", argv[optind]);
+		return command_group(argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL);
 	ctx->command = (*cmd)->name;
 	/* getopt_long wants argv[0] to be the program: point at the last word
 	 * of the command */
@@ -638,11 +744,22 @@ main(int argc, char **argv)
 			ctx.config_path = "conf/gelombang.conf";
 	}
 	rc = cfg_load(ctx.config_path, ctx.config_explicit, &ctx.cfg, err, sizeof(err));
+	if (rc == 0 && !ctx.cfg.path && !ctx.config_explicit) {
+		/* where make install put it */
+		cfg_free(&ctx.cfg);
+		ctx.config_path = GELOMBANG_SYSCONFDIR "/gelombang.conf";
+		rc = cfg_load(ctx.config_path, false, &ctx.cfg, err, sizeof(err));
+	}
 	if (rc != 0) {
 		fprintf(stderr, "gelombang: error: %s\n", err);
 		rc = EXIT_CONFIG;
 		goto done;
 	}
+	if (ctx.cfg.path)
+		log_debug("configuration: %s", ctx.cfg.path);
+	else
+		log_debug("configuration: built-in defaults (no conf/gelombang.conf, no %s)",
+			  GELOMBANG_SYSCONFDIR "/gelombang.conf");
 	ctx.rules_json = cfg_rules_json(&ctx.cfg);
 	if (!ctx.rules_json) {
 		log_error("out of memory");

@@ -149,7 +149,9 @@ cmd_quota_set(struct gb_ctx *ctx)
 	params[0] = w;
 	if (db_begin(ctx->conn) != 0 ||
 	    !(res = db_query(ctx->conn, "check the wave",
-			     "select state from gelombang.wave where wave = $1::int for update", 1, params))) {
+			     "select case when withdrawn_at is not null then 'withdrawn' else state::text end"
+			     " from gelombang.wave where wave = $1::int for update",
+			     1, params))) {
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
 		goto cleanup;
 	}

@@ -88,6 +88,36 @@ report_verdict(const struct report_fairness *f, char *out, size_t len)
 		snprintf(out, len, "consistent with a uniform draw (p = %s)", p);
 }
 
+/* The 38 provinces by their Kemendagri code (the codes of rules.provinces;
+ * 91-96: the six provinces of Papua since 2022). */
+static const struct {
+	const char code[3];
+	const char *name;
+} provinces[] = {
+	{"11", "Aceh"}, {"12", "Sumatera Utara"}, {"13", "Sumatera Barat"}, {"14", "Riau"},
+	{"15", "Jambi"}, {"16", "Sumatera Selatan"}, {"17", "Bengkulu"}, {"18", "Lampung"},
+	{"19", "Kepulauan Bangka Belitung"}, {"21", "Kepulauan Riau"}, {"31", "DKI Jakarta"},
+	{"32", "Jawa Barat"}, {"33", "Jawa Tengah"}, {"34", "DI Yogyakarta"}, {"35", "Jawa Timur"},
+	{"36", "Banten"}, {"51", "Bali"}, {"52", "Nusa Tenggara Barat"}, {"53", "Nusa Tenggara Timur"},
+	{"61", "Kalimantan Barat"}, {"62", "Kalimantan Tengah"}, {"63", "Kalimantan Selatan"},
+	{"64", "Kalimantan Timur"}, {"65", "Kalimantan Utara"}, {"71", "Sulawesi Utara"},
+	{"72", "Sulawesi Tengah"}, {"73", "Sulawesi Selatan"}, {"74", "Sulawesi Tenggara"},
+	{"75", "Gorontalo"}, {"76", "Sulawesi Barat"}, {"81", "Maluku"}, {"82", "Maluku Utara"},
+	{"91", "Papua"}, {"92", "Papua Barat"}, {"93", "Papua Selatan"}, {"94", "Papua Tengah"},
+	{"95", "Papua Pegunungan"}, {"96", "Papua Barat Daya"},
+};
+
+const char *
+report_province_name(const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(provinces) / sizeof(provinces[0]); i++)
+		if (strcmp(provinces[i].code, code) == 0)
+			return provinces[i].name;
+	return NULL;
+}
+
 /* ---- reading ------------------------------------------------------------ */
 
 static int
@@ -102,7 +132,9 @@ report_read(PGconn *conn, struct report *r, char *msg, size_t len)
 			   "gelombang.wib(closes_at), gelombang.wib(announce_at), quota, commitment,"
 			   " exists (select 1 from gelombang.wave_quota q where q.wave = w.wave),"
 			   " (select count(*) from gelombang.registration r where r.wave = w.wave),"
-			   " state = 'DIUMUMKAN', gelombang.wib(clock_timestamp())"
+			   " state = 'DIUMUMKAN', gelombang.wib(clock_timestamp()),"
+			   /* revealed at close (SPEC §2), so always here */
+			   " seed"
 			   " from gelombang.wave w where wave = $1::int",
 			   1, params);
 	if (!r->info)
@@ -211,7 +243,7 @@ text_draw_table(FILE *out, const struct report *r, const struct report_fairness 
 
 	fprintf(out, "\nSelection by %s\n", f->title);
 	fprintf(out, "  %-12s %10s %10s %10s %8s %9s\n", "", "eligible", "selected", "expected",
-		"rate", "expected");
+		"rate", "exp.rate");
 	for (i = 0; i < PQntuples(r->draw); i++) {
 		double e = report_d(r->draw, i, RD_EXPECTED);
 		long long el = report_ll(r->draw, i, RD_ELIGIBLE);
@@ -239,6 +271,7 @@ report_text(FILE *out, const struct report *r)
 	fprintf(out, "  opened %s, closed %s, announce %s\n", PQgetvalue(w, 0, RW_OPENS),
 		PQgetvalue(w, 0, RW_CLOSES), PQgetvalue(w, 0, RW_ANNOUNCE));
 	fprintf(out, "  seed commitment %s\n", PQgetvalue(w, 0, RW_COMMITMENT));
+	fprintf(out, "  seed (revealed at close) %s\n", PQgetvalue(w, 0, RW_SEED));
 	if (by_province)
 		fprintf(out, "  quota: per province (see below)\n");
 	else
@@ -313,8 +346,8 @@ report_text(FILE *out, const struct report *r)
 
 	for (d = 0; d < REPORT_DIMENSIONS; d++)
 		text_draw_table(out, r, &r->fair[d]);
-	fprintf(out, "\n(expected: what a uniform draw within each priority tier and quota unit"
-		" selects on average)\n");
+	fprintf(out, "\n(expected, exp.rate: what a uniform draw within each priority tier and"
+		" quota unit\n selects on average, and its share of the eligible)\n");
 }
 
 /* ---- csv ---------------------------------------------------------------- */
@@ -429,7 +462,7 @@ report_write(const struct report *r, const char *format, const char *path)
 		out = fopen(tmp, "w");
 		if (!out) {
 			log_error("could not write \"%s\": %s", tmp, strerror(errno));
-			return EXIT_SOFTWARE;
+			return EXIT_CANTCREAT;
 		}
 	}
 	if (strcmp(format, "csv") == 0)
@@ -443,8 +476,11 @@ report_write(const struct report *r, const char *format, const char *path)
 		return failed ? EXIT_SOFTWARE : EXIT_DONE;
 	if (fclose(out) != 0)
 		failed = 1;
-	if (!failed && rename(tmp, path) != 0)
-		failed = 1;
+	if (!failed && rename(tmp, path) != 0) {
+		log_error("could not write \"%s\": %s", path, strerror(errno));
+		remove(tmp);
+		return EXIT_CANTCREAT;
+	}
 	if (failed) {
 		log_error("could not write \"%s\": %s", path, strerror(errno));
 		remove(tmp);

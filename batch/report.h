@@ -21,7 +21,7 @@
 /* columns of report.wave */
 enum {
 	RW_STATE, RW_SELECTED_STATE, RW_OPENS, RW_CLOSES, RW_ANNOUNCE, RW_QUOTA, RW_COMMITMENT,
-	RW_BY_PROVINCE, RW_ENTRIES, RW_ANNOUNCED, RW_NOW
+	RW_BY_PROVINCE, RW_ENTRIES, RW_ANNOUNCED, RW_NOW, RW_SEED
 };
 /* columns of report.provinces (gelombang.report_provinces) */
 enum { RP_PROVINCE, RP_ENTRIES, RP_ELIGIBLE, RP_SELECTED, RP_QUOTA };
@@ -61,6 +61,9 @@ void report_percent(char *out, size_t len, double part, double whole);
 void report_pvalue(char *out, size_t len, double p);
 /* the fairness verdict as one sentence (no trailing newline) */
 void report_verdict(const struct report_fairness *f, char *out, size_t len);
+
+/* the name of a province by its two-digit code (rules.provinces), or NULL */
+const char *report_province_name(const char *code);
 
 /* the HTML page (report_html.c); returns 0 or -1 when writing failed */
 int report_html(FILE *out, const struct report *r);

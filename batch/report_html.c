@@ -28,6 +28,36 @@ html_text(FILE *out, const char *s)
 	}
 }
 
+/* A table whose header rows repeat on every printed page (thead), the
+ * first of them naming the wave and the table (shown in print only). */
+static void
+html_table_begin(FILE *out, const struct report *r, const char *title, int cols, const char *header)
+{
+	fprintf(out, "<table><thead><tr class=\"running\"><th colspan=\"%d\">Wave %d &middot; ", cols,
+		r->wave);
+	html_text(out, title);
+	fprintf(out, "</th></tr>\n%s</thead>\n<tbody>\n", header);
+}
+
+static void
+html_table_end(FILE *out)
+{
+	fputs("</tbody></table>\n", out);
+}
+
+/* "32 Jawa Barat" */
+static void
+html_province(FILE *out, const char *code)
+{
+	const char *name = report_province_name(code);
+
+	html_text(out, code);
+	if (name) {
+		fputc(' ', out);
+		html_text(out, name);
+	}
+}
+
 static const char html_style[] =
 	"body{font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif;color:#1d1d1f;"
 	"max-width:62em;margin:2em auto;padding:0 1em;line-height:1.4}\n"
@@ -44,8 +74,13 @@ static const char html_style[] =
 	"svg .bar{fill:#4a78b5}svg .bar.lolos{fill:#2e7d32}svg .bar.tidak{fill:#b0483a}\n"
 	"svg .marker{stroke:#111;stroke-width:2}svg .axis{stroke:#999;stroke-width:1}\n"
 	".legend{font-size:.85em;color:#555}\n"
+	"thead{display:table-header-group}tr{break-inside:avoid;page-break-inside:avoid}\n"
+	".running{display:none}\n"
 	"@media print{body{max-width:none;margin:0;font-size:10pt}"
-	"section{break-inside:avoid;page-break-inside:avoid}h2{break-after:avoid}"
+	"section,.keep{break-inside:avoid;page-break-inside:avoid}"
+	"h2{break-after:avoid;page-break-after:avoid}"
+	".running{display:table-row}.running th{background:none;font-weight:normal;color:#555;"
+	"text-align:left;border:0}"
 	".warn,.ok,.na{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
 	"svg .bar{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
 
@@ -115,8 +150,8 @@ html_status(FILE *out, const struct report *r)
 	char pct[16];
 	int i = 0;
 
-	fputs("<section><h2>Status</h2>\n<table><tr><th>status</th><th>entries</th><th>share</th></tr>\n",
-	      out);
+	fputs("<section><h2>Status</h2>\n<div class=\"keep\">\n", out);
+	html_table_begin(out, r, "Status", 3, "<tr><th>status</th><th>entries</th><th>share</th></tr>\n");
 	bars[0] = (struct bar){.label = "LOLOS", .value = (double) r->selected, .marker = -1,
 			       .class = "lolos"};
 	bars[1] = (struct bar){.label = "TIDAK_LOLOS", .value = (double) (r->entries - r->selected),
@@ -127,9 +162,9 @@ html_status(FILE *out, const struct report *r)
 		fprintf(out, "<tr><td>%s</td><td>%.0f</td><td>%s</td></tr>\n", bars[i].label,
 			bars[i].value, pct);
 	}
-	fputs("</table>\n", out);
+	html_table_end(out);
 	svg_bars(out, "entries per status", bars, 2, (double) r->entries);
-	fputs("</section>\n", out);
+	fputs("</div>\n</section>\n", out);
 }
 
 static void
@@ -141,9 +176,10 @@ html_reasons(FILE *out, const struct report *r)
 	double max = 0;
 
 	fputs("<section><h2>Reasons for TIDAK_LOLOS</h2>\n<p class=\"legend\">In the order the rule"
-	      " checks them: an entry gets the first that applies.</p>\n"
-	      "<table><tr><th>reason</th><th>entries</th><th>share of all entries</th></tr>\n",
+	      " checks them: an entry gets the first that applies.</p>\n<div class=\"keep\">\n",
 	      out);
+	html_table_begin(out, r, "Reasons for TIDAK_LOLOS", 3,
+			 "<tr><th>reason</th><th>entries</th><th>share of all entries</th></tr>\n");
 	for (i = 0; i < n; i++) {
 		double v = report_d(r->reasons, i, 2);
 
@@ -164,11 +200,11 @@ html_reasons(FILE *out, const struct report *r)
 		if (v > max)
 			max = v;
 	}
-	fputs("</table>\n", out);
+	html_table_end(out);
 	if (bars)
 		svg_bars(out, "entries per reason", bars, k, max);
 	free(bars);
-	fputs("</section>\n", out);
+	fputs("</div>\n</section>\n", out);
 }
 
 static void
@@ -181,10 +217,11 @@ html_provinces(FILE *out, const struct report *r)
 	char pct[16];
 
 	fputs("<section><h2>Provinces</h2>\n<p class=\"legend\">Province of domicile (the first two"
-	      " digits of region_code), the quota unit when the wave has per-province quotas.</p>\n"
-	      "<table><tr><th>province</th><th>entries</th><th>eligible</th><th>selected</th>"
-	      "<th>quota</th><th>fill rate</th></tr>\n",
+	      " digits of region_code), the quota unit when the wave has per-province quotas.</p>\n",
 	      out);
+	html_table_begin(out, r, "Provinces", 6,
+			 "<tr><th>province</th><th>entries</th><th>eligible</th><th>selected</th>"
+			 "<th>quota</th><th>fill rate</th></tr>\n");
 	for (i = 0; i < n; i++) {
 		bool q = !PQgetisnull(r->provinces, i, RP_QUOTA);
 		double sel = report_d(r->provinces, i, RP_SELECTED);
@@ -193,7 +230,7 @@ html_provinces(FILE *out, const struct report *r)
 		quota_total += (long long) quota;
 		report_percent(pct, sizeof(pct), sel, quota);
 		fputs("<tr><td>", out);
-		html_text(out, PQgetvalue(r->provinces, i, RP_PROVINCE));
+		html_province(out, PQgetvalue(r->provinces, i, RP_PROVINCE));
 		fputs("</td><td>", out);
 		html_text(out, PQgetvalue(r->provinces, i, RP_ENTRIES));
 		fputs("</td><td>", out);
@@ -205,7 +242,9 @@ html_provinces(FILE *out, const struct report *r)
 		fprintf(out, "</td><td>%s</td></tr>\n", q ? pct : "-");
 		/* a province without quota and without winners has no bar */
 		if (bars && q && (quota > 0 || sel > 0)) {
-			bars[k] = (struct bar){.label = PQgetvalue(r->provinces, i, RP_PROVINCE),
+			const char *name = report_province_name(PQgetvalue(r->provinces, i, RP_PROVINCE));
+
+			bars[k] = (struct bar){.label = name ? name : PQgetvalue(r->provinces, i, RP_PROVINCE),
 					       .value = quota > 0 ? sel / quota : 0, .marker = -1};
 			snprintf(bars[k].text, sizeof(bars[k].text), "%.0f of %.0f (%s)", sel, quota, pct);
 			k++;
@@ -215,8 +254,9 @@ html_provinces(FILE *out, const struct report *r)
 		quota_total = report_ll(r->info, 0, RW_QUOTA);
 	report_percent(pct, sizeof(pct), (double) r->selected, (double) quota_total);
 	fprintf(out, "<tr><th>total</th><th>%lld</th><th>%lld</th><th>%lld</th><th>%lld</th>"
-		"<th>%s</th></tr>\n</table>\n",
+		"<th>%s</th></tr>\n",
 		r->entries, r->eligible, r->selected, quota_total, pct);
+	html_table_end(out);
 	if (bars && !by_province) {
 		bars[k] = (struct bar){.label = "whole wave",
 				       .value = quota_total > 0 ? (double) r->selected / (double) quota_total : 0,
@@ -225,11 +265,11 @@ html_provinces(FILE *out, const struct report *r)
 			 quota_total, pct);
 		k++;
 	}
-	fputs("<p class=\"legend\">Quota fill: selected / quota.</p>\n", out);
+	fputs("<div class=\"keep\"><p class=\"legend\">Quota fill: selected / quota.</p>\n", out);
 	if (bars)
 		svg_bars(out, "quota fill by province", bars, k, 1.0);
 	free(bars);
-	fputs("</section>\n", out);
+	fputs("</div>\n</section>\n", out);
 }
 
 static void
@@ -255,9 +295,9 @@ html_fairness(FILE *out, const struct report *r)
 		html_text(out, verdict);
 		fputs("</div>\n", out);
 	}
-	fputs("<table><tr><th>compared with</th><th>chi-square</th><th>degrees of freedom</th>"
-	      "<th>strata</th><th>p-value</th></tr>\n",
-	      out);
+	html_table_begin(out, r, "Fairness of the draw", 5,
+			 "<tr><th>compared with</th><th>chi-square</th><th>degrees of freedom</th>"
+			 "<th>strata</th><th>p-value</th></tr>\n");
 	for (d = 0; d < REPORT_DIMENSIONS; d++) {
 		const struct report_fairness *f = &r->fair[d];
 
@@ -267,7 +307,8 @@ html_fairness(FILE *out, const struct report *r)
 		fprintf(out, "</td><td>%.2f</td><td>%d</td><td>%d</td><td>%s</td></tr>\n",
 			f->chi2.statistic, f->chi2.dof, f->chi2.strata, p);
 	}
-	fputs("</table>\n</section>\n", out);
+	html_table_end(out);
+	fputs("</section>\n", out);
 }
 
 /* the per-category table and chart of one dimension */
@@ -302,14 +343,15 @@ html_draw(FILE *out, const struct report *r, const struct report_fairness *f)
 			max = bars[k].marker;
 		k++;
 	}
-	fputs("<p class=\"legend\">Bar: share of the eligible entries selected; line: the share a"
-	      " uniform draw selects on average.</p>\n",
+	fputs("<div class=\"keep\">\n<p class=\"legend\">Bar: share of the eligible entries selected;"
+	      " line: the share a uniform draw selects on average.</p>\n",
 	      out);
 	snprintf(title, sizeof(title), "selection rate by %s", f->title);
 	svg_bars(out, title, bars, k, max > 0 ? max * 1.05 : 1);
-	fputs("<table><tr><th></th><th>eligible</th><th>selected</th><th>expected</th>"
-	      "<th>rate</th><th>expected rate</th></tr>\n",
-	      out);
+	snprintf(title, sizeof(title), "Selection rate by %s", f->title);
+	html_table_begin(out, r, title, 6,
+			 "<tr><th></th><th>eligible</th><th>selected</th><th>expected</th>"
+			 "<th>rate</th><th>expected rate</th></tr>\n");
 	for (i = 0; i < n; i++) {
 		double el, e;
 
@@ -328,7 +370,8 @@ html_draw(FILE *out, const struct report *r, const struct report_fairness *f)
 		html_text(out, PQgetvalue(r->draw, i, RD_SELECTED));
 		fprintf(out, "</td><td>%.1f</td><td>%s</td><td>%s</td></tr>\n", e, rate, erate);
 	}
-	fputs("</table>\n</section>\n", out);
+	html_table_end(out);
+	fputs("</div>\n</section>\n", out);
 	free(bars);
 }
 
@@ -340,8 +383,15 @@ report_html(FILE *out, const struct report *r)
 
 	fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		"<title>Wave %d report</title>\n<style>\n%s</style>\n</head>\n<body>\n",
-		r->wave, html_style);
+		"<title>Wave %d report</title>\n<style>\n%s"
+		/* A4, the wave number and the page in the margins of every
+		 * printed page */
+		"@page{size:A4;margin:18mm 15mm 16mm;"
+		"@top-right{content:\"gelombang \\00b7  wave %d\";font-size:9pt;color:#555}"
+		"@bottom-right{content:\"page \" counter(page) \" of \" counter(pages);"
+		"font-size:9pt;color:#555}}\n"
+		"</style>\n</head>\n<body>\n",
+		r->wave, html_style, r->wave);
 	fprintf(out, "<h1>Wave %d: ", r->wave);
 	html_text(out, PQgetvalue(w, 0, RW_STATE));
 	fputs("</h1>\n<p class=\"meta\">Opened ", out);
@@ -352,6 +402,8 @@ report_html(FILE *out, const struct report *r)
 	html_text(out, PQgetvalue(w, 0, RW_ANNOUNCE));
 	fputs(".<br>Seed commitment <code>", out);
 	html_text(out, PQgetvalue(w, 0, RW_COMMITMENT));
+	fputs("</code><br>Seed (revealed at close; its SHA-256 is the commitment) <code>", out);
+	html_text(out, PQgetvalue(w, 0, RW_SEED));
 	fputs("</code><br>Quota: ", out);
 	if (strcmp(PQgetvalue(w, 0, RW_BY_PROVINCE), "t") == 0)
 		fputs("per province.", out);

@@ -1,5 +1,5 @@
 /*
- * wave.c — wave create, wave list, wave show.
+ * wave.c — wave create, amend, withdraw, list, show.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,20 +35,27 @@ static int
 wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char *closes,
 	       const char *announce, const char *seed)
 {
-	const char *params[5] = {w, opens, closes, announce, seed};
+	const char *params[6] = {w, opens, closes, announce, seed, gb_now_param(ctx)};
 	PGresult *res;
 	int rc = EXIT_DONE;
 
 	res = db_query(ctx->conn, "check the new wave",
 		       "select (select max(wave) from gelombang.wave),"
-		       " (select gelombang.wib(closes_at) from gelombang.wave order by wave desc limit 1),"
+		       " (select gelombang.wib(closes_at) from gelombang.wave w"
+		       "  where to_jsonb(w)->>'withdrawn_at' is null order by wave desc limit 1),"
 		       " $1::int <= coalesce((select max(wave) from gelombang.wave), 0),"
-		       " $2::timestamptz < (select closes_at from gelombang.wave order by wave desc limit 1),"
+		       /* a withdrawn wave does not hold the next one's times;
+			* withdrawn_at through to_jsonb: this also runs on a schema
+			* before migration 017, in an upgrade in the middle of a wave */
+		       " $2::timestamptz < (select closes_at from gelombang.wave w"
+		       "  where to_jsonb(w)->>'withdrawn_at' is null order by wave desc limit 1),"
 		       " $2::timestamptz >= $3::timestamptz,"
 		       " $3::timestamptz > coalesce($4::timestamptz, $3::timestamptz + interval '3 days'),"
 		       " (select min(wave) from gelombang.wave"
-		       "  where commitment = encode(sha256(convert_to(lower($5), 'UTF8')), 'hex'))",
-		       5, params);
+		       "  where commitment = encode(sha256(convert_to(lower($5), 'UTF8')), 'hex')),"
+		       " $3::timestamptz <= coalesce($6::timestamptz, now()),"
+		       " gelombang.wib(coalesce($6::timestamptz, now()))",
+		       6, params);
 	if (!res)
 		return db_failure_exit();
 	if (strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
@@ -57,8 +64,8 @@ wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char 
 		log_hint("Use a number greater than %s.", PQgetvalue(res, 0, 0));
 		rc = EXIT_REFUSED;
 	} else if (strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
-		log_error("could not create wave %s: it opens before wave %s closes (%s)", w,
-			  PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+		log_error("could not create wave %s: it opens before the previous wave closes (%s)", w,
+			  PQgetvalue(res, 0, 1));
 		rc = EXIT_REFUSED;
 	} else if (strcmp(PQgetvalue(res, 0, 4), "t") == 0) {
 		log_error("could not create wave %s: --opens must be before --closes", w);
@@ -71,6 +78,12 @@ wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char 
 		log_error("could not create wave %s: its seed is the seed of wave %s", w,
 			  PQgetvalue(res, 0, 6));
 		log_hint("Give every wave a seed of its own; without --seed one is drawn at random.");
+		rc = EXIT_REFUSED;
+	} else if (strcmp(PQgetvalue(res, 0, 7), "t") == 0) {
+		/* the next run-due would close it at once */
+		log_error("could not create wave %s: --closes is not after the clock (%s)", w,
+			  PQgetvalue(res, 0, 8));
+		log_hint("A drill with past times gives the clock with --now.");
 		rc = EXIT_REFUSED;
 	}
 	PQclear(res);
@@ -149,6 +162,96 @@ unlock:
 	return rc;
 }
 
+/* A refusal of amend_wave/withdraw_wave: the server said why (exit 1); any
+ * other failure keeps its exit code. */
+static int
+wave_change_failed(void)
+{
+	const char *s = db_failure_sqlstate();
+
+	if (strcmp(s, "55000") == 0 || strcmp(s, "22023") == 0)
+		return EXIT_REFUSED;
+	return db_failure_exit();
+}
+
+int
+cmd_wave_amend(struct gb_ctx *ctx)
+{
+	struct gb_opts *o = &ctx->opt;
+	struct job_run run;
+	char w[16], quota[24], msg[600];
+	const char *params[5];
+	PGresult *res = NULL;
+	int rc;
+
+	if (!o->has_closes && !o->has_announce && !o->has_quota) {
+		fprintf(stderr, "gelombang: error: wave amend needs --closes, --announce or --quota\n");
+		return EXIT_USAGE;
+	}
+	snprintf(w, sizeof(w), "%d", o->wave);
+	snprintf(quota, sizeof(quota), "%lld", o->quota);
+	rc = jr_begin(ctx, &run, "wave amend", o->wave, false);
+	if (rc != 0)
+		return rc;
+	params[0] = w;
+	params[1] = o->has_closes ? o->closes.pg : NULL;
+	params[2] = o->has_announce ? o->announce.pg : NULL;
+	params[3] = o->has_quota ? quota : NULL;
+	params[4] = gb_now_param(ctx);
+	if (db_begin(ctx->conn) != 0 ||
+	    !(res = db_query(ctx->conn, "amend the wave",
+			     "select " SQL_WIB("a.old_closes") ", " SQL_WIB("a.new_closes") ","
+			     " " SQL_WIB("a.old_announce") ", " SQL_WIB("a.new_announce") ","
+			     " a.old_quota, a.new_quota"
+			     " from gelombang.amend_wave($1::int, $2::timestamptz, $3::timestamptz,"
+			     " $4::bigint, coalesce($5::timestamptz, now())) a",
+			     5, params))) {
+		rc = jr_fail(ctx, &run, wave_change_failed(), NULL);
+		goto cleanup;
+	}
+	snprintf(msg, sizeof(msg),
+		 "wave %s amended: closes %s -> %s, announce %s -> %s, quota %s -> %s; reason: %s", w,
+		 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+		 PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5), o->reason);
+	if (jr_end(ctx, &run, "SUCCEEDED", 1, msg) != 0 || db_commit(ctx->conn) != 0) {
+		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
+		goto cleanup;
+	}
+	jr_release(ctx, &run);
+	printf("%s\n", msg);
+	rc = EXIT_DONE;
+cleanup:
+	PQclear(res);
+	return rc;
+}
+
+int
+cmd_wave_withdraw(struct gb_ctx *ctx)
+{
+	struct job_run run;
+	char w[16], msg[600];
+	const char *params[2];
+	int rc;
+
+	snprintf(w, sizeof(w), "%d", ctx->opt.wave);
+	rc = jr_begin(ctx, &run, "wave withdraw", ctx->opt.wave, false);
+	if (rc != 0)
+		return rc;
+	params[0] = w;
+	params[1] = gb_now_param(ctx);
+	if (db_begin(ctx->conn) != 0 ||
+	    db_command(ctx->conn, "withdraw the wave",
+		       "select gelombang.withdraw_wave($1::int, coalesce($2::timestamptz, now()))",
+		       2, params) != 0)
+		return jr_fail(ctx, &run, wave_change_failed(), NULL);
+	snprintf(msg, sizeof(msg), "wave %s withdrawn; reason: %s", w, ctx->opt.reason);
+	if (jr_end(ctx, &run, "SUCCEEDED", 1, msg) != 0 || db_commit(ctx->conn) != 0)
+		return jr_fail(ctx, &run, db_failure_exit(), NULL);
+	jr_release(ctx, &run);
+	printf("%s\n", msg);
+	return EXIT_DONE;
+}
+
 int
 cmd_wave_list(struct gb_ctx *ctx)
 {
@@ -156,7 +259,8 @@ cmd_wave_list(struct gb_ctx *ctx)
 	int i;
 
 	res = db_query(ctx->conn, "list the waves",
-		       "select w.wave, w.state, gelombang.wib(w.opens_at), gelombang.wib(w.closes_at),"
+		       "select w.wave, case when w.withdrawn_at is null then w.state::text else 'withdrawn' end,"
+		       " gelombang.wib(w.opens_at), gelombang.wib(w.closes_at),"
 		       " gelombang.wib(w.announce_at), w.quota,"
 		       " (select count(*) from gelombang.wave_quota q where q.wave = w.wave),"
 		       " coalesce(w.entries, (select count(*) from gelombang.registration r"
@@ -203,7 +307,8 @@ cmd_wave_show(struct gb_ctx *ctx)
 		       " gelombang.wib(w.closed_at), gelombang.wib(w.processed_at), gelombang.wib(w.selected_at),"
 		       " gelombang.wib(w.announced_at), w.rules_digest,"
 		       " (select count(*) from gelombang.wave_quota q where q.wave = w.wave),"
-		       " (select sum(q.quota) from gelombang.wave_quota q where q.wave = w.wave)"
+		       " (select sum(q.quota) from gelombang.wave_quota q where q.wave = w.wave),"
+		       " " SQL_WIB("w.withdrawn_at")
 		       " from gelombang.wave w where w.wave = $1::int",
 		       1, params);
 	if (!res)
@@ -215,6 +320,9 @@ cmd_wave_show(struct gb_ctx *ctx)
 	}
 	printf("wave:        %s\n", w);
 	printf("state:       %s\n", PQgetvalue(res, 0, 0));
+	if (!PQgetisnull(res, 0, 15))
+		printf("withdrawn:   %s (\"gelombang history --wave %s\" says by whom and why)\n",
+		       PQgetvalue(res, 0, 15), w);
 	printf("opens:       %s\n", PQgetvalue(res, 0, 1));
 	printf("closes:      %s\n", PQgetvalue(res, 0, 2));
 	printf("announce:    %s\n", PQgetvalue(res, 0, 3));

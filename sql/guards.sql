@@ -20,12 +20,27 @@ begin
 		raise exception 'wave % cannot be deleted', old.wave
 			using errcode = 'insufficient_privilege';
 	end if;
-	if (new.wave, new.opens_at, new.closes_at, new.announce_at, new.quota,
-	    new.seed, new.commitment, new.created_at)
+	if old.withdrawn_at is not null then
+		raise exception 'wave % was withdrawn: nothing about it can change', old.wave
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	if (new.wave, new.opens_at, new.seed, new.commitment, new.created_at)
 	   is distinct from
-	   (old.wave, old.opens_at, old.closes_at, old.announce_at, old.quota,
-	    old.seed, old.commitment, old.created_at) then
-		raise exception 'wave %: times, quota and seed are fixed at creation', old.wave
+	   (old.wave, old.opens_at, old.seed, old.commitment, old.created_at) then
+		raise exception 'wave %: its number, opening time and seed are fixed at creation', old.wave
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	-- the closing and announcement times and the quota: only amend_wave
+	-- (withdraw_wave likewise), with the owner's rights, and only while
+	-- the wave is open; the function marks the one update it makes
+	if ((new.closes_at, new.announce_at, new.quota, new.withdrawn_at)
+	    is distinct from (old.closes_at, old.announce_at, old.quota, old.withdrawn_at))
+	   and (old.state <> 'DIBUKA' or new.state <> 'DIBUKA'
+		or current_setting('gelombang.amending', true) is distinct from old.wave::text
+		or current_user <> (select c.relowner::regrole::name from pg_class c
+				    where c.oid = tg_relid)) then
+		raise exception 'wave %: times and quota change only through gelombang.amend_wave while the wave is open',
+			old.wave
 			using errcode = 'object_not_in_prerequisite_state';
 	end if;
 	if new.state < old.state then
@@ -50,16 +65,21 @@ end $$;
 create or replace trigger wave_guard before update or delete on gelombang.wave
 	for each row execute function gelombang.wave_guard();
 
--- Quotas change only while the wave is open.
+-- Quotas change only while the wave is open (and not withdrawn).
 create or replace function gelombang.wave_quota_guard() returns trigger
 language plpgsql as $$
 declare
 	w integer := case when tg_op = 'DELETE' then old.wave else new.wave end;
 	s gelombang.wave_state;
+	withdrawn boolean;
 begin
-	select state into s from gelombang.wave where wave = w;
+	select state, withdrawn_at is not null into s, withdrawn from gelombang.wave where wave = w;
 	if s is distinct from 'DIBUKA' then
 		raise exception 'wave % is %: its quotas can no longer change', w, s
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	if withdrawn then
+		raise exception 'wave % was withdrawn: its quotas can no longer change', w
 			using errcode = 'object_not_in_prerequisite_state';
 	end if;
 	return case when tg_op = 'DELETE' then old else new end;

@@ -29,6 +29,118 @@ begin
 	return c;
 end $$;
 
+-- Corrections while a wave is open (README "Operating a wave"): the
+-- closing time, earlier or later but never before the clock nor before the
+-- last entry's joined_at (that entry would fall outside the wave's hours);
+-- the announcement time, never before the closing time; the national
+-- quota.  A NULL keeps the value.  The wave guard lets these columns change
+-- only here, with the owner's rights, and only while the wave is DIBUKA.
+-- The caller holds the wave's lock, so no join or import runs meanwhile.
+create or replace function gelombang.amend_wave(p_wave integer, p_closes timestamptz,
+	p_announce timestamptz, p_quota bigint, p_now timestamptz,
+	out old_closes timestamptz, out new_closes timestamptz,
+	out old_announce timestamptz, out new_announce timestamptz,
+	out old_quota bigint, out new_quota bigint)
+language plpgsql security definer
+set search_path = pg_catalog, pg_temp as $$
+declare
+	w gelombang.wave;
+	last_join timestamptz;
+begin
+	select * into w from gelombang.wave where wave = p_wave for update;
+	if not found then
+		raise exception 'wave % does not exist', p_wave
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	if w.withdrawn_at is not null then
+		raise exception 'wave % was withdrawn: it cannot be amended', p_wave
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	if w.state <> 'DIBUKA' then
+		raise exception 'wave % is %: only an open wave can be amended', p_wave, w.state
+			using errcode = 'object_not_in_prerequisite_state',
+			      hint = 'Nothing about a closed wave can change.';
+	end if;
+	old_closes := w.closes_at;
+	old_announce := w.announce_at;
+	old_quota := w.quota;
+	new_closes := coalesce(p_closes, w.closes_at);
+	new_announce := coalesce(p_announce, w.announce_at);
+	new_quota := coalesce(p_quota, w.quota);
+	if new_closes is distinct from old_closes then
+		if new_closes < p_now then
+			raise exception 'wave %: the closing time % is before the clock (%)',
+				p_wave, new_closes, p_now
+				using errcode = 'invalid_parameter_value';
+		end if;
+		if new_closes <= w.opens_at then
+			raise exception 'wave %: the closing time % is not after the opening time %',
+				p_wave, new_closes, w.opens_at
+				using errcode = 'invalid_parameter_value';
+		end if;
+		select max(r.joined_at) into last_join
+		from gelombang.registration r where r.wave = p_wave;
+		if new_closes <= last_join then
+			raise exception 'wave %: the closing time % is not after the last join (%)',
+				p_wave, new_closes, last_join
+				using errcode = 'invalid_parameter_value',
+				      hint = 'That entry would fall outside the wave''s hours.';
+		end if;
+	end if;
+	if new_announce < new_closes then
+		raise exception 'wave %: the announcement time % is before the closing time %',
+			p_wave, new_announce, new_closes
+			using errcode = 'invalid_parameter_value',
+			      hint = 'Give --announce too.';
+	end if;
+	if new_quota < 0 then
+		raise exception 'wave %: the quota % is negative', p_wave, new_quota
+			using errcode = 'invalid_parameter_value';
+	end if;
+	perform set_config('gelombang.amending', p_wave::text, true);
+	update gelombang.wave
+	set closes_at = new_closes, announce_at = new_announce, quota = new_quota
+	where wave = p_wave;
+	perform set_config('gelombang.amending', '', true);
+end $$;
+
+-- A wave nobody joined can be withdrawn while it is open.  It stays DIBUKA
+-- (SPEC's states are fixed) with withdrawn_at set: run-due skips it, and
+-- its partition refuses every row, as a closed wave's does.
+create or replace function gelombang.withdraw_wave(p_wave integer, p_now timestamptz)
+returns void language plpgsql security definer
+set search_path = pg_catalog, pg_temp as $$
+declare
+	w gelombang.wave;
+	n bigint;
+begin
+	select * into w from gelombang.wave where wave = p_wave for update;
+	if not found then
+		raise exception 'wave % does not exist', p_wave
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	if w.withdrawn_at is not null then
+		raise exception 'wave % was already withdrawn', p_wave
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	if w.state <> 'DIBUKA' then
+		raise exception 'wave % is %: only an open wave can be withdrawn', p_wave, w.state
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	execute format('alter table gelombang.%I add constraint wave_withdrawn check (false) not valid',
+		'registration_' || p_wave);
+	select count(*) into n from gelombang.registration r where r.wave = p_wave;
+	if n > 0 then
+		raise exception 'wave % has % entries: only a wave without entries can be withdrawn',
+			p_wave, n
+			using errcode = 'object_not_in_prerequisite_state',
+			      hint = 'Amend its times instead.';
+	end if;
+	perform set_config('gelombang.amending', p_wave::text, true);
+	update gelombang.wave set withdrawn_at = p_now where wave = p_wave;
+	perform set_config('gelombang.amending', '', true);
+end $$;
+
 create or replace function gelombang.close_wave(p_wave integer, p_now timestamptz,
 	out entries bigint, out outside bigint, out seed text)
 language plpgsql security definer

@@ -25,14 +25,14 @@ tamper() { # TABLE SQL
 
 # the fixtures (tests/fixtures): wave 22, then wave 23 (earlier
 # participants, per-province quotas, priority regions)
-gx wave create --wave 22 --opens 2022-02-10T12:00:00+07:00 --closes 2022-02-13T23:59:00+07:00 \
+gx --now 2022-02-10T12:00:00+07:00 wave create --wave 22 --opens 2022-02-10T12:00:00+07:00 --closes 2022-02-13T23:59:00+07:00 \
 	--announce 2022-02-16T23:59:00+07:00 --quota 20 --seed "$FX_SEED22" >/dev/null
 gx import --wave 22 --rejects "$W/r22.csv" "$FX/wave22.csv" >/dev/null
 expect_exit 1 "audit refuses a wave that is not selected yet" gx audit --wave 22
 grep -q "nothing to audit before select" "$W/last.err" && _ok "and says why" || _not_ok "and says why"
 expect_exit 1 "audit refuses a wave that does not exist" gx audit --wave 99
 gx --now 2022-02-24T00:00:00+07:00 run-due >/dev/null
-gx wave create --wave 23 --opens "17/2/2022 12.00 WIB" --closes 2022-02-20T23:59:00+07:00 \
+gx --now "17/2/2022 12.00 WIB" wave create --wave 23 --opens "17/2/2022 12.00 WIB" --closes 2022-02-20T23:59:00+07:00 \
 	--announce 2022-02-23T23:59:00+07:00 --quota 100000 --seed "$FX_SEED23" >/dev/null
 gx quota set --wave 23 "$FX/quota23.csv" >/dev/null
 gx import --wave 23 --rejects "$W/r23.csv" "$FX/wave23.csv" >/dev/null

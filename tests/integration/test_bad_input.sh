@@ -40,7 +40,7 @@ payloads=(
 fields=(nik kk name birth_date sex occupation in_school receives_aid region_code phone joined_at)
 opens=2022-02-17T12:00:00+07:00
 closes=2022-02-20T23:59:00+07:00
-expect_exit 0 "create wave 1" g wave create --wave 1 --opens $opens --closes $closes --quota 1000
+expect_exit 0 "create wave 1" g --now $opens wave create --wave 1 --opens $opens --closes $closes --quota 1000
 n=$((${#payloads[@]} * ${#fields[@]}))
 "$gen" -n $((n + 20)) -s 5 >"$W/base.csv"
 
@@ -133,7 +133,7 @@ same "history runs" 0 $?
 same "no file written by a payload" 0 $?
 
 # the quota file: refused as a whole, nothing changed
-expect_exit 0 "create wave 2" g wave create --wave 2 --opens 2022-03-01T00:00:00+07:00 \
+expect_exit 0 "create wave 2" g --now 2022-03-01T00:00:00+07:00 wave create --wave 2 --opens 2022-03-01T00:00:00+07:00 \
 	--closes 2022-03-05T00:00:00+07:00 --quota 10
 printf 'province,quota\n31,5\n' >"$W/q-good.csv"
 expect_exit 0 "quota set wave 2" g quota set --wave 2 "$W/q-good.csv"
@@ -160,7 +160,7 @@ for p in "${payloads[@]}"; do
 		--now) args=(--now "$p" close --wave 2) ;;
 		--limit) args=(outbox export --limit "$p") ;;
 		--format) args=(history --format "$p") ;;
-		--seed) args=(wave create --wave 3 --opens 2022-04-01T00:00:00+07:00 \
+		--seed) args=(--now 2022-04-01T00:00:00+07:00 wave create --wave 3 --opens 2022-04-01T00:00:00+07:00 \
 			--closes 2022-04-05T00:00:00+07:00 --quota 1 --seed "$p") ;;
 		*) args=(close --wave "$p") ;;
 		esac
@@ -189,7 +189,7 @@ intact "after the options"
 
 # a line of about 1 MB: stored, with its row; one over the record limit
 # (csvframe.h, 1 MiB): rejected with its line number; the others kept
-expect_exit 0 "create wave 3" g wave create --wave 3 --opens 2022-04-01T00:00:00+07:00 \
+expect_exit 0 "create wave 3" g --now 2022-04-01T00:00:00+07:00 wave create --wave 3 --opens 2022-04-01T00:00:00+07:00 \
 	--closes 2022-04-05T00:00:00+07:00 --quota 10
 "$gen" -n 6 -s 6 --wave-opens 2022-04-01T00:00:00+07:00 --wave-closes 2022-04-05T00:00:00+07:00 >"$W/mb.base"
 python3 - "$W/mb.base" "$W/mb.csv" <<'EOF'
@@ -218,7 +218,7 @@ echo "# bad inputs tried: $((np * ${#fields[@]})) import fields, $((np + 10)) qu
 rows=${BIG_ROWS:-200000}
 opens4=2022-04-05T00:00:00+07:00
 closes4=2022-06-01T00:00:00+07:00
-expect_exit 0 "create wave 4" g wave create --wave 4 --opens $opens4 --closes $closes4 --quota 10
+expect_exit 0 "create wave 4" g --now $opens4 wave create --wave 4 --opens $opens4 --closes $closes4 --quota 10
 if ldd "$G" | grep -q 'libasan\|libtsan'; then
 	echo "# SKIP memory of a $rows-row import: the program is built with a sanitizer"
 else

@@ -192,6 +192,8 @@ migrate
 wave create	--wave --opens --closes --announce --quota --seed
 wave list
 wave show	--wave
+wave amend	--wave --closes --announce --quota --reason
+wave withdraw	--wave --reason
 quota set	--wave FILE
 import	--wave --rejects FILE
 join	--wave --nik
@@ -222,7 +224,7 @@ while IFS=$'\t' read -r cmd opts; do
 done < <(help_cases)
 
 run 0 "--help: exit 0" "$G" --help
-for cmd in migrate "wave create" "wave list" "wave show" "quota set" import join close \
+for cmd in migrate "wave create" "wave list" "wave show" "wave amend" "wave withdraw" "quota set" import join close \
 	process select announce run-due status results audit report history; do
 	check "--help lists $cmd" grep -qF "$cmd" "$W/out"
 done

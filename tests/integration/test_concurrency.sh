@@ -15,7 +15,7 @@ waves=5
 for k in $(seq 1 $waves); do
 	opens="2022-0$k-01T08:00:00+07:00"
 	closes="2022-0$k-05T23:59:00+07:00"
-	expect_exit 0 "create wave $k" g wave create --wave "$k" --opens "$opens" \
+	expect_exit 0 "create wave $k" g --now "$opens" wave create --wave "$k" --opens "$opens" \
 		--closes "$closes" --announce "2022-0$k-08T23:59:00+07:00" --quota 60 \
 		--seed "$(printf '%064x' "$k")"
 	"$gen" -n 200 -s "$k" --wave-opens "$opens" --wave-closes "$closes" >"$W/wave$k.csv"

@@ -35,7 +35,7 @@ view_rows() {
 o1=2022-02-10T12:00:00+07:00 c1=2022-02-13T23:59:00+07:00
 o2=2022-02-17T12:00:00+07:00 c2=2022-02-20T23:59:00+07:00
 "$root/scripts/gen-registrations" -n 400 -s 5 --wave-opens $o1 --wave-closes $c1 >"$W/w1.csv"
-expect_exit 0 "wave 1 create" g wave create --wave 1 --opens $o1 --closes $c1 --quota 80 \
+expect_exit 0 "wave 1 create" g --now $o1 wave create --wave 1 --opens $o1 --closes $c1 --quota 80 \
 	--seed "$(printf '%064d' 1)"
 expect_exit 0 "wave 1 import" g import --wave 1 "$W/w1.csv"
 a=$(sed -n 2p "$W/w1.csv" | cut -d, -f1)
@@ -75,7 +75,7 @@ same "the winner's look-up: Lolos, card number, saldo" "$winner|1|LOLOS|Lolos|$c
 	"$(look "$winner")"
 
 # a later wave: the NIK turned down joins again, one row per wave
-expect_exit 0 "wave 2 create" g wave create --wave 2 --opens $o2 --closes $c2 --quota 80 \
+expect_exit 0 "wave 2 create" g --now $o2 wave create --wave 2 --opens $o2 --closes $c2 --quota 80 \
 	--seed "$(printf '%064d' 2)"
 expect_exit 0 "the NIK turned down joins wave 2" g --now 2022-02-18T00:00:00+07:00 join --wave 2 --nik "$loser"
 same "its look-up: both waves, oldest first" \

@@ -14,7 +14,7 @@ prio='"2105", "6108", "8213", "7412", "9210", "5103"'
 printf 'rules: { priority_regions = [ %s ]; };\n' "$prio" >"$W/example.conf"
 gx() { g -c "$W/example.conf" "$@"; }
 
-expect_exit 0 "create wave 22" gx wave create --wave 22 --opens 2022-02-10T12:00:00+07:00 \
+expect_exit 0 "create wave 22" gx --now 2022-02-10T12:00:00+07:00 wave create --wave 22 --opens 2022-02-10T12:00:00+07:00 \
 	--closes "Minggu (13/2/2022) pukul 23.59 WIB" --announce 2022-02-16T23:59:00+07:00 --quota 22 \
 	--seed acb944284ed1e79e6907b6a4b880c19876318720dda4fc3a9fd05249285eefb6
 expect_exit 0 "import wave 22" gx import --wave 22 --rejects "$W/r22.csv" "$EX/wave22.csv"
@@ -26,7 +26,7 @@ gx results --wave 22 >"$W/res22.csv"
 same "wave 22 outcomes equal the worked example" "$(cat "$EX/expected-22.csv")" \
 	"$(cut -d, -f1-4 "$W/res22.csv")"
 
-expect_exit 0 "create wave 23" gx wave create --wave 23 --opens "17/2/2022 12.00 WIB" \
+expect_exit 0 "create wave 23" gx --now "17/2/2022 12.00 WIB" wave create --wave 23 --opens "17/2/2022 12.00 WIB" \
 	--closes 2022-02-20T23:59:00+07:00 --announce 2022-02-23T23:59:00+07:00 --quota 100000 \
 	--seed 88EC61DAFFE16AE6D6BD5E56B88540EA69603FE9ABE7C2CC5F1377AC4AC3790B
 expect_exit 0 "quota set wave 23" gx quota set --wave 23 "$EX/quota23.csv"

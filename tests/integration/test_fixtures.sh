@@ -39,7 +39,7 @@ for r in list(csv.reader(open(sys.argv[1], newline="")))[1:]:
     print(r[-2], r[-1].split(":")[0])' "$1"
 }
 
-expect_exit 0 "create wave 22" gx wave create --wave 22 --opens 2022-02-10T12:00:00+07:00 \
+expect_exit 0 "create wave 22" gx --now 2022-02-10T12:00:00+07:00 wave create --wave 22 --opens 2022-02-10T12:00:00+07:00 \
 	--closes "Minggu (13/2/2022) pukul 23.59 WIB" --announce 2022-02-16T23:59:00+07:00 --quota 20 \
 	--seed "$FX_SEED22"
 expect_exit 0 "import wave 22" gx import --wave 22 --rejects "$W/r22.csv" "$FX/wave22.csv"
@@ -52,7 +52,7 @@ gx results --wave 22 >"$W/res22.csv"
 same "wave 22 outcomes equal the fixture's expected ones" "$(cat "$FX/expected-22.csv")" \
 	"$(cut -d, -f1-4 "$W/res22.csv")"
 
-expect_exit 0 "create wave 23" gx wave create --wave 23 --opens "17/2/2022 12.00 WIB" \
+expect_exit 0 "create wave 23" gx --now "17/2/2022 12.00 WIB" wave create --wave 23 --opens "17/2/2022 12.00 WIB" \
 	--closes 2022-02-20T23:59:00+07:00 --announce 2022-02-23T23:59:00+07:00 --quota 100000 \
 	--seed "$(printf %s "$FX_SEED23" | tr a-f A-F)"
 expect_exit 0 "quota set wave 23" gx quota set --wave 23 "$FX/quota23.csv"

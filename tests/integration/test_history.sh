@@ -18,7 +18,7 @@ same "only the header" "job,wave,started_at,finished_at,operator,outcome,rows,me
 expect_exit 0 "text too" g history
 same "says so" "no runs" "$(cat "$W/last.out")"
 
-g --operator alice wave create --wave 1 --opens 2022-02-17T12:00:00+07:00 \
+g --operator alice --now 2022-02-17T12:00:00+07:00 wave create --wave 1 --opens 2022-02-17T12:00:00+07:00 \
 	--closes 2022-02-20T23:59:00+07:00 --quota 10 \
 	--seed 1111111111111111111111111111111111111111111111111111111111111111 >/dev/null
 g --operator alice import --wave 1 --rejects "$W/r1.csv" "$FX/wave22.csv" >/dev/null 2>&1
@@ -29,7 +29,7 @@ g --now 2022-02-21T00:00:00+07:00 close --wave 1 >/dev/null 2>&1         # NOTHI
 g --now 2022-02-21T00:00:00+07:00 select --wave 1 >/dev/null 2>&1        # REFUSED: process first
 g --now 2022-02-21T00:00:00+07:00 process --wave 1 --dry-run >/dev/null 2>&1 # DRY_RUN
 g --now 2022-02-21T00:00:00+07:00 process --wave 1 >/dev/null 2>&1       # SUCCEEDED
-g wave create --wave 2 --opens 2022-02-22T12:00:00+07:00 --closes 2022-02-25T23:59:00+07:00 \
+g --now 2022-02-22T12:00:00+07:00 wave create --wave 2 --opens 2022-02-22T12:00:00+07:00 --closes 2022-02-25T23:59:00+07:00 \
 	--quota 10 >/dev/null 2>&1
 # a run whose session held the lock and died: start row, no end row
 psql -X -q -c "insert into gelombang.job_run (job, wave, operator, backend_start)
@@ -104,7 +104,7 @@ grep -q "^ *run  job  *wave  started (WIB)  *duration  operator (role)  *clock (
 grep -qE "^ +[0-9]+  close +1  2[0-9-]+ [0-9:]+ +[0-9.]+ s  [a-z]+ \($(sql "select session_user")\) +sim 2022-02-21 00:00 SUCCEEDED +$n  wave 1 closed" "$W/last.out" &&
 	_ok "a finished run with its duration, the database role and the simulated clock" ||
 	_not_ok "a finished run with its duration, the database role and the simulated clock"
-grep -qE "^ +[0-9]+  wave create +1  .* alice \([a-z_]+\) +real +SUCCEEDED" "$W/last.out" &&
+grep -qE "^ +[0-9]+  import +1  .* alice \([a-z_]+\) +real +SUCCEEDED" "$W/last.out" &&
 	_ok "a run on the real clock says so" || _not_ok "a run on the real clock says so"
 
 # append-only ----------------------------------------------------------------------------

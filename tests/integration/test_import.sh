@@ -29,7 +29,7 @@ for r in rows[1:]:
     print(r[-2], r[-1].split(":")[0])' "$1"
 }
 
-expect_exit 0 "create wave 5" g wave create --wave 5 --opens 2022-02-17T12:00:00+07:00 \
+expect_exit 0 "create wave 5" g --now 2022-02-17T12:00:00+07:00 wave create --wave 5 --opens 2022-02-17T12:00:00+07:00 \
 	--closes 2022-02-20T23:59:00+07:00 --quota 100
 
 # --- an earlier import into the same wave ----------------------------------
@@ -342,7 +342,7 @@ same "... stores the good row" "Kepala" \
 # written must stop the import before it stores anything, with another code
 before=$(sql 'select count(*) from gelombang.registration')
 printf '%s\n%s\n%s\n' "$HEADER" "${good_row/0301,/0501,}" "${good_row/0301,L,/0502,Q,}" >"$W/unwritable.csv"
-run 64 "--rejects in a directory that does not exist: exit 64" \
+run 73 "--rejects in a directory that does not exist: exit 73 (cannot create)" \
 	g import --wave 5 --rejects "$W/no/such/dir/r.csv" "$W/unwritable.csv"
 check "... saying the reject file cannot be written" grep -q "$W/no/such/dir/r.csv" "$W/err"
 same "... and stores nothing" "$before" "$(sql 'select count(*) from gelombang.registration')"

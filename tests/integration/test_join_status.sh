@@ -30,7 +30,7 @@ $X4,3273010000000004,Dewi,1990-02-20,P,BURUH,true,false,3273,,2022-02-11T10:00:0
 EOF
 
 # --- wave 1 through its whole lifecycle, status at each step ----------------
-expect_exit 0 "create wave 1 (quota 1)" g wave create --wave 1 --opens 2022-02-10T12:00:00+07:00 \
+expect_exit 0 "create wave 1 (quota 1)" g --now 2022-02-10T12:00:00+07:00 wave create --wave 1 --opens 2022-02-10T12:00:00+07:00 \
 	--closes 2022-02-13T23:59:00+07:00 --announce 2022-02-16T23:59:00+07:00 --quota 1 \
 	--seed acb944284ed1e79e6907b6a4b880c19876318720dda4fc3a9fd05249285eefb6
 same "status of an empty open wave" "1 DIBUKA MENUNGGU_GELOMBANG_DITUTUP 0" "$(status_of)"
@@ -58,7 +58,7 @@ run 0 "status after announce shows the labels" g status --wave 1
 check "... Lolos and Tidak Lolos" bash -c 'grep -q " Lolos " "$1" && grep -q "Tidak Lolos" "$1"' _ "$W/out"
 
 # --- wave 2: join with the data on file ---------------------------------------
-expect_exit 0 "create wave 2" g wave create --wave 2 --opens 2022-02-17T12:00:00+07:00 \
+expect_exit 0 "create wave 2" g --now 2022-02-17T12:00:00+07:00 wave create --wave 2 --opens 2022-02-17T12:00:00+07:00 \
 	--closes 2022-02-20T23:59:00+07:00 --quota 10
 run 0 "join: X1 joins wave 2 inside its window" g --now "Jumat (18/2/2022) pukul 09.30 WIB" join --wave 2 --nik $X1
 check "... and says so" grep -q "$X1" "$W/out"
@@ -105,7 +105,7 @@ expect_exit 0 "announce wave 2" g --now 2022-02-24T00:00+07:00 announce --wave 2
 # which only a configuration for drills and tests allows
 printf 'lifecycle: { allow_simulated_clock = true; };\n' >"$W/drill.conf"
 gd() { "$G" -c "$W/drill.conf" --db "$TEST_DB" "$@"; }
-expect_exit 0 "create wave 3" g wave create --wave 3 --opens 2022-02-24T12:00:00+07:00 \
+expect_exit 0 "create wave 3" g --now 2022-02-24T12:00:00+07:00 wave create --wave 3 --opens 2022-02-24T12:00:00+07:00 \
 	--closes 2030-01-01T00:00:00+07:00 --quota 10
 expect_exit 0 "X2 joins wave 3" g --now 2022-02-25T08:00+07:00 join --wave 3 --nik $X2
 same "X2's data is the newest registration's (wave 2), not wave 1's" "$(data $X2 2)" "$(data $X2 3)"
@@ -153,7 +153,7 @@ sql "update gelombang.wave set selection_started_at = now() where wave = 3" >/de
 same "a wave whose selection has started is DALAM_PROSES_SELEKSI" \
 	"3 DIPROSES DALAM_PROSES_SELEKSI 3" "$(status_of --wave 3)"
 expect_exit 0 "select wave 3" gd --now 2030-01-01T00:02+07:00 select --wave 3
-expect_exit 0 "create wave 4, which nobody joins" g wave create --wave 4 \
+expect_exit 0 "create wave 4, which nobody joins" gd --now 2030-01-02T00:00+07:00 wave create --wave 4 \
 	--opens 2030-01-02T00:00+07:00 --closes 2030-01-03T00:00+07:00 --announce 2030-01-03T00:00+07:00 --quota 10
 expect_exit 0 "run-due takes waves 3 and 4 to the announcement" gd --now 2030-01-04T00:00+07:00 run-due
 same "status of an announced wave without entries" "4 DIUMUMKAN - 0" "$(status_of --wave 4)"

@@ -22,7 +22,7 @@ runs() { sql "select count(*) from gelombang.job_run"; }
 SEED=acb944284ed1e79e6907b6a4b880c19876318720dda4fc3a9fd05249285eefb6
 LOCK_CLASS=1734700130
 
-expect_exit 0 "create wave 1" g wave create --wave 1 --opens 2022-02-10T12:00:00+07:00 \
+expect_exit 0 "create wave 1" g --now 2022-02-10T12:00:00+07:00 wave create --wave 1 --opens 2022-02-10T12:00:00+07:00 \
 	--closes 2022-02-13T23:59:00+07:00 --announce 2022-02-16T23:59:00+07:00 --quota 22 --seed "$SEED"
 expect_exit 0 "import wave 1" g import --wave 1 "$FX/wave22.csv"
 N=$(sql 'select count(*) from gelombang.registration where wave = 1')
@@ -154,9 +154,9 @@ close|DRY_RUN" "$(sql "select job, outcome from gelombang.job_run_end where wave
 	and outcome = 'DRY_RUN' order by job")"
 
 # --- two waves: order across waves, and catching up after downtime --------------
-expect_exit 0 "create wave 2" g wave create --wave 2 --opens 2022-02-17T12:00:00+07:00 \
+expect_exit 0 "create wave 2" g --now 2022-02-17T12:00:00+07:00 wave create --wave 2 --opens 2022-02-17T12:00:00+07:00 \
 	--closes 2022-02-20T23:59:00+07:00 --announce 2022-02-23T23:59:00+07:00 --quota 100000
-expect_exit 0 "create wave 3" g wave create --wave 3 --opens 2022-02-20T23:59:00+07:00 \
+expect_exit 0 "create wave 3" g --now 2022-02-20T23:59:00+07:00 wave create --wave 3 --opens 2022-02-20T23:59:00+07:00 \
 	--closes 2022-02-27T23:59:00+07:00 --announce 2022-03-02T23:59:00+07:00 --quota 100000
 printf 'nik,kk,name,birth_date,sex,occupation,in_school,receives_aid,region_code,phone,joined_at\n' >"$W/w2.csv"
 tail -n +2 "$FX/wave23.csv" | head -40 >>"$W/w2.csv"
@@ -209,15 +209,30 @@ same "wave 2's participants were final before wave 3 was processed" "t" \
 		>= (select selected_at from gelombang.wave where wave = 2)")"
 
 # a fresh pair of waves: run-due from open to announced in one run, in order
-expect_exit 0 "create wave 4" g wave create --wave 4 --opens 2022-03-03T00:00:00+07:00 \
+expect_exit 0 "create wave 4" g --now 2022-03-03T00:00:00+07:00 wave create --wave 4 --opens 2022-03-03T00:00:00+07:00 \
 	--closes 2022-03-04T00:00:00+07:00 --quota 10
-expect_exit 0 "create wave 5" g wave create --wave 5 --opens 2022-03-04T00:00:00+07:00 \
+expect_exit 0 "create wave 5" g --now 2022-03-04T00:00:00+07:00 wave create --wave 5 --opens 2022-03-04T00:00:00+07:00 \
 	--closes 2022-03-05T00:00:00+07:00 --quota 10
 expect_exit 0 "X joins wave 4" g --now 2022-03-03T12:00+07:00 join --wave 4 --nik "$one"
 expect_exit 0 "X joins wave 5" g --now 2022-03-04T12:00+07:00 join --wave 5 --nik "$(sed -n 3p "$W/results.csv" | cut -d, -f1)"
 n0=$(sql "select count(*) from gelombang.job_run_end where outcome = 'DRY_RUN'")
 run 0 "run-due --dry-run a month later: exit 0" g --now 2022-04-01T00:00+07:00 run-due --dry-run
 same "... changes nothing" "DIBUKA DIBUKA" "$(state 4) $(state 5)"
+same "... lists every step it would run, for both waves, in order" "wave 4: would close (DIBUKA -> DITUTUP)
+wave 4: would process (DITUTUP -> DIPROSES)
+wave 4: would select (DIPROSES -> DISELEKSI)
+wave 4: would announce (DISELEKSI -> DIUMUMKAN)
+wave 5: would close (DIBUKA -> DITUTUP)
+wave 5: would process (DITUTUP -> DIPROSES)
+wave 5: would select (DIPROSES -> DISELEKSI)
+wave 5: would announce (DISELEKSI -> DIUMUMKAN)" "$(cat "$W/out")"
+run 0 "run-due --dry-run between the two closes" g --now 2022-03-04T12:00+07:00 run-due --dry-run
+same "... wave 4 all the way (announce three days after the close: not yet), wave 5 waits" \
+	"wave 4: would close (DIBUKA -> DITUTUP)
+wave 4: would process (DITUTUP -> DIPROSES)
+wave 4: would select (DIPROSES -> DISELEKSI)
+wave 4: announce not yet due (at 2022-03-07 00:00:00 WIB)
+wave 5: close not yet due (at 2022-03-05 00:00:00 WIB)" "$(cat "$W/out")"
 check "... and is recorded as DRY_RUN" test "$(sql "select count(*) from gelombang.job_run_end
 	where outcome = 'DRY_RUN'")" -gt "$n0"
 n0=$(sql "select coalesce(max(run_id), 0) from gelombang.job_run_end")
@@ -237,7 +252,7 @@ same "... and nothing more succeeded" "20" \
 		and job in ('close', 'process', 'select', 'announce')")"
 
 # --- the database goes away between two steps: not "done" ----------------------
-expect_exit 0 "create wave 6" g wave create --wave 6 --opens 2022-04-01T00:00:00+07:00 \
+expect_exit 0 "create wave 6" g --now 2022-04-01T00:00:00+07:00 wave create --wave 6 --opens 2022-04-01T00:00:00+07:00 \
 	--closes 2022-04-02T00:00:00+07:00 --quota 10
 # run-due pauses after close (a fault point of the program), its session is
 # terminated, and the steps still due (process, select) cannot run

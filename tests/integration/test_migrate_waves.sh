@@ -41,7 +41,7 @@ same "... and records its checksum" "0" \
 	"$(psql -X -At -d "$mdb" -c "select count(*) from gelombang.schema_code where checksum = 'stale'")"
 pg_dump -s -d "$mdb" | grep -v '^\\\(un\)\?restrict ' >"$W/schema3.sql"
 check "... and the schema is the same as before" cmp -s "$W/schema1.sql" "$W/schema3.sql"
-gm wave create --wave 1 --opens 2022-01-01T00:00+07:00 --closes 2022-01-02T00:00+07:00 \
+gm --now 2022-01-01T00:00+07:00 wave create --wave 1 --opens 2022-01-01T00:00+07:00 --closes 2022-01-02T00:00+07:00 \
 	--quota 1 >/dev/null 2>&1
 # (pg_dump 15.14 on writes a random \restrict key into every dump)
 pg_dump -d "$mdb" --exclude-table-data='gelombang.job_run*' | grep -v '^\\\(un\)\?restrict ' >"$W/all1.sql"
@@ -54,7 +54,7 @@ dropdb "$mdb"
 # --- wave create ------------------------------------------------------------
 SEED=acb944284ed1e79e6907b6a4b880c19876318720dda4fc3a9fd05249285eefb6
 UPPER=$(printf %s "$SEED" | tr a-f A-F)
-run 0 "create wave 22 with an upper-case seed" g wave create --wave 22 \
+run 0 "create wave 22 with an upper-case seed" g --now 2022-02-10T12:00:00+07:00 wave create --wave 22 \
 	--opens 2022-02-10T12:00:00+07:00 --closes "Minggu (13/2/2022) pukul 23.59 WIB" \
 	--announce 2022-02-16T23:59:00+07:00 --quota 22 --seed "$UPPER"
 same "wave create prints the commitment: sha256 of the lower-case seed" "$(sha "$SEED")" \
@@ -68,7 +68,7 @@ same "the wave's times: the Indonesian form is WIB" \
 		announce_at at time zone 'UTC', quota, state from gelombang.wave where wave = 22")"
 check "wave create shows the times in WIB" grep -q "2022-02-13 23:59:00 WIB" "$W/out"
 
-run 0 "create wave 23 without --seed and without --announce, closing in WITA" g wave create \
+run 0 "create wave 23 without --seed and without --announce, closing in WITA" g --now "Kamis (17/2/2022) pukul 12.00 WIB" wave create \
 	--wave 23 --opens "Kamis (17/2/2022) pukul 12.00 WIB" --closes "20/2/2022 pukul 23.59 WITA" \
 	--quota 100
 same "wave 23 closes at 23.59 WITA" "2022-02-20 15:59:00" \
@@ -81,7 +81,7 @@ check "without --seed the seed is 64 lower-case hex digits" \
 same "... and its commitment is printed" "$(sha "$seed23")" "$(hex64 "$W/out")"
 check "... and the seed itself is not printed" bash -c '! grep -q "$1" "$2" "$3"' _ "$seed23" "$W/out" "$W/err"
 
-run 0 "create wave 24 without --seed, opening when 23 closes, closing in WIT" g wave create \
+run 0 "create wave 24 without --seed, opening when 23 closes, closing in WIT" g --now 2022-02-20T15:59:00Z wave create \
 	--wave 24 --opens 2022-02-20T15:59:00Z --closes "Rabu (23/2/2022) pukul 10.00 WIT" --quota 5
 seed24=$(sql 'select seed from gelombang.wave where wave = 24')
 check "two random seeds differ" test "$seed23" != "$seed24"
@@ -90,19 +90,19 @@ same "wave 24 closes at 10.00 WIT" "2022-02-23 01:00:00" \
 
 # --- refusals: exit 1, nothing created --------------------------------------
 before=$(sql 'select count(*) from gelombang.wave')
-run 1 "a wave number equal to an existing one is refused" g wave create --wave 24 \
+run 1 "a wave number equal to an existing one is refused" g --now 2022-03-01T00:00+07:00 wave create --wave 24 \
 	--opens 2022-03-01T00:00+07:00 --closes 2022-03-02T00:00+07:00 --quota 1
 check "... saying why" grep -q "24" "$W/err"
-expect_exit 1 "a wave number smaller than an existing one is refused" g wave create --wave 10 \
+expect_exit 1 "a wave number smaller than an existing one is refused" g --now 2022-03-01T00:00+07:00 wave create --wave 10 \
 	--opens 2022-03-01T00:00+07:00 --closes 2022-03-02T00:00+07:00 --quota 1
-run 1 "a wave opening before the previous wave closes is refused" g wave create --wave 25 \
+run 1 "a wave opening before the previous wave closes is refused" g --now "23/2/2022 09.59 WIT" wave create --wave 25 \
 	--opens "23/2/2022 09.59 WIT" --closes 2022-03-02T00:00+07:00 --quota 1
 check "... naming the previous wave's closing time in WIB" grep -q "2022-02-23 08:00:00 WIB" "$W/err"
-expect_exit 1 "a wave closing before it opens is refused" g wave create --wave 25 \
+expect_exit 1 "a wave closing before it opens is refused" g --now 2022-03-02T00:00+07:00 wave create --wave 25 \
 	--opens 2022-03-02T00:00+07:00 --closes 2022-03-01T00:00+07:00 --quota 1
-expect_exit 1 "a wave closing when it opens is refused" g wave create --wave 25 \
+expect_exit 1 "a wave closing when it opens is refused" g --now 2022-03-02T00:00+07:00 wave create --wave 25 \
 	--opens 2022-03-02T00:00+07:00 --closes 2022-03-02T00:00+07:00 --quota 1
-expect_exit 1 "an announcement before the close is refused" g wave create --wave 25 \
+expect_exit 1 "an announcement before the close is refused" g --now 2022-03-01T00:00+07:00 wave create --wave 25 \
 	--opens 2022-03-01T00:00+07:00 --closes 2022-03-02T00:00+07:00 \
 	--announce 2022-03-01T23:59+07:00 --quota 1
 same "the refusals created nothing" "$before|0" \
@@ -113,13 +113,13 @@ same "each refusal is in the history as REFUSED" "6" \
 	"$(sql "select count(*) from gelombang.job_run_end where job = 'wave create' and outcome = 'REFUSED'")"
 # a seed serves one wave: the second wave's seed would be public the moment
 # the first closes (the commitments are compared, whatever the case)
-run 1 "a seed used before is refused" g wave create --wave 25 \
+run 1 "a seed used before is refused" g --now "23/2/2022 10.00 WIT" wave create --wave 25 \
 	--opens "23/2/2022 10.00 WIT" --closes 2022-03-02T00:00+07:00 \
 	--announce 2022-03-02T00:00+07:00 --quota 0 --seed "$SEED"
 grep -q "could not create wave 25: its seed is the seed of wave 22" "$W/err" &&
 	_ok "... naming the wave that has it" || _not_ok "... naming the wave that has it"
 same "... and no wave 25" "" "$(sql "select wave from gelombang.wave where wave = 25")"
-run 0 "a wave opening exactly when the previous closes is accepted" g wave create --wave 25 \
+run 0 "a wave opening exactly when the previous closes is accepted" g --now "23/2/2022 10.00 WIT" wave create --wave 25 \
 	--opens "23/2/2022 10.00 WIT" --closes 2022-03-02T00:00+07:00 \
 	--announce 2022-03-02T00:00+07:00 --quota 0 --seed "${SEED%?}0"
 same "... with an announcement at its close and quota 0" "00:00:00|0" \

@@ -13,7 +13,7 @@ rows = list(csv.reader(open(sys.argv[1], newline="")))
 for r in rows[1:]:
     print(r[0] + "," + r[1])' "$1"; }
 
-gx wave create --wave 22 --opens 2022-02-10T12:00:00+07:00 --closes 2022-02-13T23:59:00+07:00 \
+gx --now 2022-02-10T12:00:00+07:00 wave create --wave 22 --opens 2022-02-10T12:00:00+07:00 --closes 2022-02-13T23:59:00+07:00 \
 	--announce 2022-02-16T23:59:00+07:00 --quota 20 --seed "$FX_SEED22" >/dev/null
 gx import --wave 22 --rejects "$W/r22.csv" "$FX/wave22.csv" >/dev/null
 gx --now 2022-02-16T00:00:00+07:00 run-due >/dev/null 2>&1
@@ -22,7 +22,7 @@ expect_exit 0 "nothing to export before the announcement" g outbox export
 same "only the header" "wave,nik,phone,status,message" "$(cat "$W/last.out")"
 
 gx --now 2022-02-17T00:00:00+07:00 run-due >/dev/null 2>&1
-gx wave create --wave 23 --opens "17/2/2022 12.00 WIB" --closes 2022-02-20T23:59:00+07:00 \
+gx --now "17/2/2022 12.00 WIB" wave create --wave 23 --opens "17/2/2022 12.00 WIB" --closes 2022-02-20T23:59:00+07:00 \
 	--announce 2022-02-23T23:59:00+07:00 --quota 100000 --seed "$FX_SEED23" >/dev/null
 gx quota set --wave 23 "$FX/quota23.csv" >/dev/null
 gx import --wave 23 --rejects "$W/r23.csv" "$FX/wave23.csv" >/dev/null

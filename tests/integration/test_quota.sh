@@ -21,7 +21,7 @@ qf() {
 	printf "$1" >"$f"
 }
 
-expect_exit 0 "create wave 1" g wave create --wave 1 --opens 2022-02-10T12:00:00+07:00 \
+expect_exit 0 "create wave 1" g --now 2022-02-10T12:00:00+07:00 wave create --wave 1 --opens 2022-02-10T12:00:00+07:00 \
 	--closes 2022-02-13T23:59:00+07:00 --quota 50
 qf 'province,quota\n32,10\n35,0\n'
 run 0 "quota set" g quota set --wave 1 "$f"

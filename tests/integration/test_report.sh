@@ -7,7 +7,7 @@
 root=$(cd "$(dirname "$0")/../.." && pwd)
 
 "$root/scripts/gen-registrations" -n 5000 -s 11 >"$W/wave1.csv"
-g wave create --wave 1 --opens 2022-02-17T12:00:00+07:00 --closes 2022-02-20T23:59:00+07:00 \
+g --now 2022-02-17T12:00:00+07:00 wave create --wave 1 --opens 2022-02-17T12:00:00+07:00 --closes 2022-02-20T23:59:00+07:00 \
 	--announce 2022-02-23T23:59:00+07:00 --quota 1500 \
 	--seed 5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e5a1e >/dev/null
 g import --wave 1 --rejects "$W/r1.csv" "$W/wave1.csv" >/dev/null
@@ -75,6 +75,9 @@ cp "$W/last.out" "$W/fair.txt"
 lolos=$(awk -F, '$1 == "status" && $2 == "LOLOS" { print $4 }' "$W/fair.csv")
 usia=$(awk -F, '$1 == "reason" && $2 == "USIA" { print $4 }' "$W/fair.csv")
 same "text: the LOLOS count" "$lolos" "$(awk '$1 == "LOLOS" { print $2 }' "$W/fair.txt")"
+same "text: no two columns share a heading" "" \
+	"$(grep -E -m1 '^ +eligible ' "$W/fair.txt" | tr -s ' ' '\n' | sed '/^$/d' | sort | uniq -d)"
+check "text: the revealed seed" grep -q "seed (revealed at close) $(sql 'select seed from gelombang.wave where wave = 1')" "$W/fair.txt"
 same "text: the USIA count" "$usia" "$(awk '$1 == "USIA" { print $2 }' "$W/fair.txt")"
 same "text: the totals line" \
 	"$(awk -F, '$1 == "wave" && $3 == "entries" { e = $4 } $1 == "wave" && $3 == "eligible" { l = $4 } $1 == "wave" && $3 == "selected" { s = $4 } END { print e " entries, " l " eligible for the draw, " s " selected" }' "$W/fair.csv")" \
@@ -93,6 +96,14 @@ else
 	_ok "it references nothing outside itself"
 fi
 check "it prints well (@media print)" grep -q "@media print" "$W/fair.html"
+check "it prints on A4 (@page size)" grep -q "@page{size:A4" "$W/fair.html"
+check "... with the wave number in the margin of every page" grep -q '@top-right{content:"gelombang [^"]*wave 1"' "$W/fair.html"
+same "... table headers repeat on every page (thead), each naming the wave" \
+	"$(grep -c '<table>' "$W/fair.html")" "$(grep -c '<table><thead><tr class="running"><th colspan="[0-9]*">Wave 1 ' "$W/fair.html")"
+check "... thead is a header group in print" grep -q "thead{display:table-header-group}" "$W/fair.html"
+check "... a table is kept with its chart" grep -q "\.keep{break-inside:avoid" "$W/fair.html"
+check "provinces by name, not only by code" grep -q "<td>32 Jawa Barat</td>" "$W/fair.html"
+check "the revealed seed is on the page" grep -q "$(sql 'select seed from gelombang.wave where wave = 1')" "$W/fair.html"
 same "html: four charts at least (status, reasons, provinces, day)" yes \
 	"$([ "$(grep -c '<svg' "$W/fair.html")" -ge 4 ] && echo yes)"
 python3 - "$W/fair.html" "$W/fair.csv" >"$W/html.txt" <<'EOF'
@@ -201,7 +212,7 @@ same "restored: the report is the fair one again" "$(grep -v '^wave,1,commitment
 printf 'rules: { priority_regions = [ "3171", "3273" ]; };\n' >"$W/prio.conf"
 "$root/scripts/gen-registrations" -n 3000 -s 12 --wave-opens 2022-03-01T08:00:00+07:00 \
 	--wave-closes 2022-03-05T23:59:00+07:00 >"$W/wave2.csv"
-g -c "$W/prio.conf" wave create --wave 2 --opens 2022-03-01T08:00:00+07:00 \
+g -c "$W/prio.conf" --now 2022-03-01T08:00:00+07:00 wave create --wave 2 --opens 2022-03-01T08:00:00+07:00 \
 	--closes 2022-03-05T23:59:00+07:00 --quota 0 \
 	--seed 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef >/dev/null
 printf 'province,quota\n31,150\n32,200\n33,120\n35,150\n' >"$W/q2.csv"

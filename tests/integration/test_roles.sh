@@ -50,7 +50,7 @@ gb() { "$G" --db "dbname=$db user=gb_t_batch" "$@"; }
 t1=2022-02-10T12:00:00+07:00
 t2=2022-02-13T23:59:00+07:00
 seed=$(printf '%064d' 7)
-expect_exit 0 "batch: wave create" gb wave create --wave 1 --opens $t1 --closes $t2 --quota 5 --seed "$seed"
+expect_exit 0 "batch: wave create" gb --now $t1 wave create --wave 1 --opens $t1 --closes $t2 --quota 5 --seed "$seed"
 printf 'province,quota\n31,3\n32,2\n' >"$W/quota.csv"
 expect_exit 0 "batch: quota set" gb quota set --wave 1 "$W/quota.csv"
 expect_exit 0 "batch: import" gb import --wave 1 "$FX/wave22.csv"
@@ -61,7 +61,7 @@ expect_exit 0 "batch: results" gb results --wave 1
 expect_exit 0 "batch: status" gb status
 expect_exit 0 "batch: history" gb history
 expect_exit 0 "batch: outbox export" gb outbox export
-expect_exit 0 "batch: wave 2 create" gb wave create --wave 2 --opens 2022-03-01T00:00:00+07:00 \
+expect_exit 0 "batch: wave 2 create" gb --now 2022-03-01T00:00:00+07:00 wave create --wave 2 --opens 2022-03-01T00:00:00+07:00 \
 	--closes 2022-03-05T00:00:00+07:00 --quota 5 --seed "$(printf '%064d' 8)"
 expect_exit 0 "batch: join wave 2" gb --now 2022-03-02T00:00:00+07:00 join --wave 2 --nik "$nik1"
 expect_exit 0 "batch: wave 2 through run-due" gb --now 2022-03-09T00:00:00+07:00 run-due

@@ -66,7 +66,7 @@ expect_exit 69 "a wrong password in PGPASSFILE: exit 69" env PGPASSFILE="$W/pgpa
 no_secret "... and the wrong password is not shown" "$W/last.out" "$W/last.err"
 
 # --db with the password, as two arguments and as one, key=value and URI
-expect_exit 0 "--db with password=: wave create" "$G" -v --db "$c password=$pw" wave create --wave 1 \
+expect_exit 0 "--db with password=: wave create" "$G" -v --db "$c password=$pw" --now 2022-02-10T12:00:00+07:00 wave create --wave 1 \
 	--opens 2022-02-10T12:00:00+07:00 --closes 2022-02-13T23:59:00+07:00 --quota 5
 no_secret "... stdout and stderr (-v) do not show it" "$W/last.out" "$W/last.err"
 expect_exit 0 "--db=... with the password quoted" \

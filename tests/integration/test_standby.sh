@@ -64,7 +64,7 @@ q "$P" "create role $role login in role gelombang_dashboard" >/dev/null
 o1=2022-02-10T12:00:00+07:00 c1=2022-02-13T23:59:00+07:00
 on "$P" "$root/scripts/gen-registrations" -n 300 -s 11 --wave-opens $o1 --wave-closes $c1 >"$W/w1.csv"
 tail -n +2 "$W/w1.csv" | cut -d, -f1 >"$W/niks"
-check "wave 1 create" gp wave create --wave 1 --opens $o1 --closes $c1 --quota 60 --seed "$(printf '%064d' 1)"
+check "wave 1 create" gp --now $o1 wave create --wave 1 --opens $o1 --closes $c1 --quota 60 --seed "$(printf '%064d' 1)"
 check "wave 1 import" gp import --wave 1 "$W/w1.csv"
 check "wave 1 run-due to the selection" gp --now 2022-02-15T00:00:00+07:00 run-due
 
@@ -119,7 +119,7 @@ check "the announcement's WAL position is recorded" \
 
 # -- replay paused and a short wait: a warning, the SMS must wait ---------------
 o2=2022-02-17T12:00:00+07:00 c2=2022-02-20T23:59:00+07:00
-check "wave 2 create" gp wave create --wave 2 --opens $o2 --closes $c2 --quota 1 --seed "$(printf '%064d' 2)"
+check "wave 2 create" gp --now $o2 wave create --wave 2 --opens $o2 --closes $c2 --quota 1 --seed "$(printf '%064d' 2)"
 loser=$(lookups "$P" | awk -F'|' '$3 == "TIDAK_LOLOS" { print $1; exit }')
 check "a NIK turned down joins wave 2" gp --now 2022-02-18T00:00:00+07:00 join --wave 2 --nik "$loser"
 check "wave 2 run-due to the selection" gp --now 2022-02-22T00:00:00+07:00 run-due

@@ -79,7 +79,7 @@ same "wave 22 outcomes equal the fixture's expected ones" "$(cat "$FX/expected-2
 	"$(cut -d, -f1-4 "$W/res22.csv")"
 expect_exit 0 "the audit of wave 22 finds nothing" gu audit --wave 22
 
-expect_exit 0 "create wave 23 after the upgrade" gu wave create --wave 23 \
+expect_exit 0 "create wave 23 after the upgrade" gu --now "17/2/2022 12.00 WIB" wave create --wave 23 \
 	--opens "17/2/2022 12.00 WIB" --closes 2022-02-20T23:59:00+07:00 \
 	--announce 2022-02-23T23:59:00+07:00 --quota 100000 --seed "$FX_SEED23"
 same "... without an outcome partition until select" "" \

@@ -50,7 +50,7 @@ vg 69 "a database that is not there" --db "dbname=vg_nonexistent password=x" sta
 t1=2022-02-10T12:00:00+07:00
 t2=2022-02-13T23:59:00+07:00
 seed=acb944284ed1e79e6907b6a4b880c19876318720dda4fc3a9fd05249285eefb6
-vgd 0 "wave create" wave create --wave 22 --opens $t1 --closes $t2 --announce 2022-02-16T23:59:00+07:00 \
+vgd 0 "wave create" --now $t1 wave create --wave 22 --opens $t1 --closes $t2 --announce 2022-02-16T23:59:00+07:00 \
 	--quota 22 --seed $seed
 vgd 0 "wave list" wave list
 vgd 0 "wave show" wave show --wave 22
@@ -88,7 +88,7 @@ vgd 0 "history" history
 vgd 0 "history --format csv --failed" history --format csv --failed
 vgd 0 "outbox export --limit 5" outbox export --limit 5
 vgd 0 "outbox export" outbox export
-vgd 0 "wave create 23" wave create --wave 23 --opens 2022-02-17T12:00:00+07:00 \
+vgd 0 "wave create 23" --now 2022-02-17T12:00:00+07:00 wave create --wave 23 --opens 2022-02-17T12:00:00+07:00 \
 	--closes 2022-02-20T23:59:00+07:00 --quota 100 --seed ${seed%?}7
 vgd 0 "join" --now 2022-02-18T00:00:00+07:00 join --wave 23 --nik "$nik"
 vgd 0 "run-due" --now 2022-02-24T00:00:00+07:00 run-due

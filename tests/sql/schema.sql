@@ -4,7 +4,7 @@
 -- so what is tested is the constraint or trigger, not a missing grant;
 -- the last section checks the grants of the batch and auditor roles.
 BEGIN;
-select plan(94);
+select plan(106);
 
 create function pg_temp.reg(p_wave int, p_nik text) returns void
 language sql as $$
@@ -239,6 +239,33 @@ select throws_ok($$delete from gelombang.registration where wave = 2$$, '42501',
 select throws_ok($$update gelombang.wave set closes_at = now() where wave = 2$$, '42501', null,
 	'the batch role cannot update a wave''s times');
 reset role;
+
+-- corrections while open: amend_wave and withdraw_wave ------------------------
+
+select lives_ok($$select gelombang.create_wave(50, '2030-01-01 00:00+07', '2030-01-05 00:00+07',
+	'2030-01-08 00:00+07', 10, repeat('c3', 32))$$, 'wave 50 is created');
+select lives_ok($$select gelombang.amend_wave(50, '2030-01-06 00:00+07', '2030-01-09 00:00+07', 20,
+	'2030-01-02 00:00+07')$$, 'amend_wave moves the times and the quota of an open wave');
+select is((select closes_at = '2030-01-06 00:00+07' and announce_at = '2030-01-09 00:00+07' and quota = 20
+	from gelombang.wave where wave = 50), true, '... and they are stored');
+select throws_ok($$select gelombang.amend_wave(50, '2030-01-01 12:00+07', null, null, '2030-01-02 00:00+07')$$,
+	'22023', null, 'amend_wave refuses a closing time before the clock');
+select throws_ok($$select gelombang.amend_wave(50, '2030-01-10 00:00+07', null, null, '2030-01-02 00:00+07')$$,
+	'22023', null, 'amend_wave refuses an announcement before the closing time');
+select throws_ok($$update gelombang.wave set quota = 30 where wave = 50$$,
+	'55000', null, 'outside amend_wave the quota of an open wave does not change either');
+select lives_ok($$select pg_temp.reg(50, '3171011201900009')$$, 'wave 50 gets an entry');
+select throws_ok($$select gelombang.withdraw_wave(50, '2030-01-02 00:00+07')$$,
+	'55000', null, 'a wave with entries cannot be withdrawn');
+select lives_ok($$select gelombang.create_wave(51, '2030-02-01 00:00+07', '2030-02-05 00:00+07',
+	'2030-02-08 00:00+07', 10, repeat('d4', 32)), gelombang.withdraw_wave(51, '2030-01-20 00:00+07')$$,
+	'a wave without entries is withdrawn');
+select throws_ok($$select pg_temp.reg(51, '3171011201900009')$$, '23514', null,
+	'a withdrawn wave takes no entry');
+select throws_ok($$update gelombang.wave set state = 'DITUTUP' where wave = 51$$, '55000', null,
+	'nothing about a withdrawn wave changes');
+select throws_ok($$select gelombang.amend_wave(51, null, null, 5, '2030-01-20 00:00+07')$$, '55000', null,
+	'a withdrawn wave cannot be amended');
 
 select * from finish();
 ROLLBACK;

@@ -555,15 +555,16 @@ test_syntax_error(void)
 	write_conf("rules: {\n  min_age = ;\n};\n", path, sizeof(path));
 	CU_ASSERT_EQUAL(cfg_load(path, true, &c, err, sizeof(err)),
 			EXIT_CONFIG);
-	snprintf(want, sizeof(want), "%s:2: syntax error: ", path);
-	CU_ASSERT_NSTRING_EQUAL(err, want, strlen(want));
+	/* file:line: and libconfig's text once, not "syntax error: syntax error" */
+	snprintf(want, sizeof(want), "%s:2: syntax error", path);
+	CU_ASSERT_STRING_EQUAL(err, want);
 	CU_ASSERT_TRUE(cfg_is_zero(&c));
 	cfg_free(&c);
 
 	/* Not named on the command line, but present and bad: still 78. */
 	CU_ASSERT_EQUAL(cfg_load(path, false, &c, err, sizeof(err)),
 			EXIT_CONFIG);
-	CU_ASSERT_NSTRING_EQUAL(err, want, strlen(want));
+	CU_ASSERT_STRING_EQUAL(err, want);
 	cfg_free(&c);
 	unlink(path);
 
