@@ -110,18 +110,33 @@ end $$;
 -- is its end row and commit, or the rejects when there are any).  A join
 -- may have stored a registration meanwhile: then the partition stays and
 -- the loaded rows go into it, a NIK it has already skipped, and the rows
--- stored are returned; null when the loaded table became the partition
--- (every row it holds is stored).
-create or replace function gelombang.registration_load_end(p_wave integer)
+-- stored are returned (else the P_LOADED rows, less the lines that
+-- repeated a NIK).
+create or replace function gelombang.registration_load_end(p_wave integer, p_loaded bigint)
 returns bigint language plpgsql security definer
 set search_path = pg_catalog, pg_temp as $$
 declare
 	p text := 'registration_' || p_wave;
 	t text := 'registration_' || p_wave || '_load';
 	stored boolean;
-	n bigint;
+	n bigint := p_loaded;
+	gone bigint;
 begin
 	execute format('revoke insert on gelombang.%I from gelombang_batch', t);
+	-- the rows went in as the file has them; a NIK on two lines of it
+	-- fails the key: then the later lines go (import_rows rejects them)
+	begin
+		execute format('alter table gelombang.%I add constraint %I primary key (nik, wave)',
+			t, t || '_pkey');
+	exception when unique_violation then
+		execute format('delete from gelombang.%1$I where ctid in (select x.ctid from'
+			' (select ctid, row_number() over (partition by nik order by source_line) as k'
+			' from gelombang.%1$I) x where x.k > 1)', t);
+		get diagnostics gone = row_count;
+		n := n - gone;
+		execute format('alter table gelombang.%I add constraint %I primary key (nik, wave)',
+			t, t || '_pkey');
+	end;
 	lock table only gelombang.registration in access exclusive mode;
 	execute format('select exists (select 1 from gelombang.%I)', p) into stored;
 	if stored then
@@ -131,8 +146,6 @@ begin
 		execute format('drop table gelombang.%I', t);
 		return n;
 	end if;
-	execute format('alter table gelombang.%I add constraint %I primary key (nik, wave)',
-		t, t || '_pkey');
 	execute format('drop table gelombang.%I', p);
 	execute format('alter table gelombang.%I rename to %I', t, p);
 	execute format('alter index gelombang.%I rename to %I', t || '_pkey', p || '_pkey');
@@ -141,7 +154,7 @@ begin
 	execute format('create trigger %I before truncate on gelombang.%I
 		for each statement execute function gelombang.refuse_truncate()',
 		p || '_no_truncate', p);
-	return null;
+	return n;
 end $$;
 
 -- Store the good staged rows, set the bad ones aside.  The first import
@@ -186,7 +199,7 @@ begin
 			insert into gelombang.%I (wave, nik, kk, name, birth_date, sex,
 				occupation, in_school, receives_aid, region_code, phone, joined_at,
 				source_line, run_id)
-			select distinct on (s.nik) $1, s.nik, s.kk, s.name, s.birth_date::date, s.sex,
+			select $1, s.nik, s.kk, s.name, s.birth_date::date, s.sex,
 				s.occupation, s.in_school::boolean, s.receives_aid::boolean,
 				coalesce(nullif(s.region_code, ''), left(s.nik, 4)), nullif(s.phone, ''),
 				s.joined_at::timestamptz, s.line, $2
@@ -195,10 +208,9 @@ begin
 			   or gelombang.registration_error(s.nik, s.kk, s.name, s.birth_date, s.sex,
 				s.occupation, s.in_school, s.receives_aid, s.region_code, s.phone,
 				s.joined_at) is null
-			order by s.nik, s.line
 			$q$, gelombang.registration_load_begin(p_wave)) using p_wave, p_run;
 		get diagnostics accepted = row_count;
-		accepted := coalesce(gelombang.registration_load_end(p_wave), accepted);
+		accepted := gelombang.registration_load_end(p_wave, accepted);
 	else
 		begin
 			insert into gelombang.registration (wave, nik, kk, name, birth_date, sex,
