@@ -94,6 +94,13 @@ set search_path = pg_catalog, pg_temp as $$
 declare
 	t text := 'registration_' || p_wave || '_load';
 begin
+	-- only an open wave takes registrations; its row stays locked until
+	-- the import ends, so close waits (as import's own check makes it)
+	if (select w.state from gelombang.wave w where w.wave = p_wave for share)
+	   is distinct from 'DIBUKA' then
+		raise exception 'wave %: registrations are loaded only into an open wave', p_wave
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
 	execute format('create table gelombang.%I (like gelombang.registration including defaults'
 		' including constraints, constraint %I check (wave = %s))',
 		t, 'registration_' || p_wave || '_wave', p_wave);

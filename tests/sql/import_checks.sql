@@ -5,7 +5,7 @@
 -- is_timestamptz decide without a cast that could fail; csv_quote writes a
 -- field back as RFC 4180 does; import_rows keeps text as data.
 BEGIN;
-select plan(156);
+select plan(157);
 
 -- registration_error of a good row with some fields replaced (JSON null =
 -- SQL null)
@@ -275,6 +275,8 @@ select throws_ok($$truncate gelombang.registration_1$$, '42501', null,
 -- stays, the loaded rows go into it, its NIK is skipped
 select gelombang.create_wave(2, '2022-02-17 12:00+07', '2022-02-20 23:59+07',
 	'2022-02-23 23:59+07', 10, repeat('b2', 32));
+select throws_ok($$select gelombang.registration_load_begin(9)$$, '55000', null,
+	'no load table for a wave that is not open');
 select is(gelombang.registration_load_begin(2), 'registration_2_load', 'a load table for wave 2');
 insert into gelombang.registration_2_load (wave, nik, kk, name, birth_date, sex, occupation,
 	in_school, receives_aid, region_code, joined_at, source_line, run_id)
