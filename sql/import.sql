@@ -81,6 +81,89 @@ returns text language sql immutable parallel safe as $$
 		else s end
 $$;
 
+-- The first import of a wave loads into a table of its own, as select
+-- loads outcomes (lifecycle.sql, outcome_load_begin/end): the rows go in
+-- without a primary key to maintain, the key is built once from the
+-- sorted rows, and the table replaces the empty partition create_wave
+-- made (join needs one while the wave is open).  CHECK (wave = N) lets
+-- ATTACH skip the scan.  All of it is one transaction with the import:
+-- killed, it leaves neither the table nor a registration.
+create or replace function gelombang.registration_load_begin(p_wave integer)
+returns text language plpgsql security definer
+set search_path = pg_catalog, pg_temp as $$
+declare
+	t text := 'registration_' || p_wave || '_load';
+begin
+	-- only an open wave takes registrations; its row stays locked until
+	-- the import ends, so close waits (as import's own check makes it)
+	if (select w.state from gelombang.wave w where w.wave = p_wave for share)
+	   is distinct from 'DIBUKA' then
+		raise exception 'wave %: registrations are loaded only into an open wave', p_wave
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	execute format('create table gelombang.%I (like gelombang.registration including defaults'
+		' including constraints, constraint %I check (wave = %s))',
+		t, 'registration_' || p_wave || '_wave', p_wave);
+	execute format('grant insert on gelombang.%I to gelombang_batch', t);
+	return t;
+end $$;
+
+-- The loaded table becomes the wave's partition: its key built in one
+-- pass, the empty partition dropped, the table attached in its place,
+-- with the TRUNCATE guard create_wave gives a partition (the parent's row
+-- triggers are cloned by ATTACH).  The parent is locked first, as every
+-- reader locks it before its partitions; from here to the end of the
+-- import's transaction readers of registration wait (the rest of import
+-- is its end row and commit, or the rejects when there are any).  A join
+-- may have stored a registration meanwhile: then the partition stays and
+-- the loaded rows go into it, a NIK it has already skipped, and the rows
+-- stored are returned (else the P_LOADED rows, less the lines that
+-- repeated a NIK).
+create or replace function gelombang.registration_load_end(p_wave integer, p_loaded bigint)
+returns bigint language plpgsql security definer
+set search_path = pg_catalog, pg_temp as $$
+declare
+	p text := 'registration_' || p_wave;
+	t text := 'registration_' || p_wave || '_load';
+	stored boolean;
+	n bigint := p_loaded;
+	gone bigint;
+begin
+	execute format('revoke insert on gelombang.%I from gelombang_batch', t);
+	-- the rows went in as the file has them; a NIK on two lines of it
+	-- fails the key: then the later lines go (import_rows rejects them)
+	begin
+		execute format('alter table gelombang.%I add constraint %I primary key (nik, wave)',
+			t, t || '_pkey');
+	exception when unique_violation then
+		execute format('delete from gelombang.%1$I where ctid in (select x.ctid from'
+			' (select ctid, row_number() over (partition by nik order by source_line) as k'
+			' from gelombang.%1$I) x where x.k > 1)', t);
+		get diagnostics gone = row_count;
+		n := n - gone;
+		execute format('alter table gelombang.%I add constraint %I primary key (nik, wave)',
+			t, t || '_pkey');
+	end;
+	lock table only gelombang.registration in access exclusive mode;
+	execute format('select exists (select 1 from gelombang.%I)', p) into stored;
+	if stored then
+		execute format('insert into gelombang.registration select * from gelombang.%I'
+			' order by nik on conflict (nik, wave) do nothing', t);
+		get diagnostics n = row_count;
+		execute format('drop table gelombang.%I', t);
+		return n;
+	end if;
+	execute format('drop table gelombang.%I', p);
+	execute format('alter table gelombang.%I rename to %I', t, p);
+	execute format('alter index gelombang.%I rename to %I', t || '_pkey', p || '_pkey');
+	execute format('alter table gelombang.registration attach partition gelombang.%I'
+		' for values in (%s)', p, p_wave);
+	execute format('create trigger %I before truncate on gelombang.%I
+		for each statement execute function gelombang.refuse_truncate()',
+		p || '_no_truncate', p);
+	return n;
+end $$;
+
 -- Store the good staged rows, set the bad ones aside.  The first import
 -- into a wave, the common case, meets an empty partition: the rows go in without probing the partition for each
 --   NIK (a nested-loop anti-join over every staged row, about a tenth of
@@ -115,44 +198,62 @@ begin
 	-- meanwhile by another session (join) is a unique violation, and then
 	-- the careful statement runs instead.
 	-- The first import of a wave (the common case) meets no stored NIK:
-	-- with empty true, the planner folds the probe of the partition away
-	-- (each import calls this once in its session: a custom plan, with
-	-- the value of empty in it).
+	-- its rows are loaded into a table of their own, which then replaces
+	-- the empty partition.
 	empty := not exists (select 1 from gelombang.registration r where r.wave = p_wave);
-	begin
-		insert into gelombang.registration (wave, nik, kk, name, birth_date, sex,
-			occupation, in_school, receives_aid, region_code, phone, joined_at,
-			source_line, run_id)
-		select distinct on (s.nik) p_wave, s.nik, s.kk, s.name, s.birth_date::date, s.sex,
-			s.occupation, s.in_school::boolean, s.receives_aid::boolean,
-			coalesce(nullif(s.region_code, ''), left(s.nik, 4)), nullif(s.phone, ''),
-			s.joined_at::timestamptz, s.line, p_run
-		from pg_temp.import_stage s
-		where (s.clean
-		       or gelombang.registration_error(s.nik, s.kk, s.name, s.birth_date, s.sex,
-			s.occupation, s.in_school, s.receives_aid, s.region_code, s.phone,
-			s.joined_at) is null)
-		  and (empty or not exists (select 1 from gelombang.registration r
-					    where r.wave = p_wave and r.nik = s.nik))
-		order by s.nik, s.line;
+	if empty then
+		execute format($q$
+			insert into gelombang.%I (wave, nik, kk, name, birth_date, sex,
+				occupation, in_school, receives_aid, region_code, phone, joined_at,
+				source_line, run_id)
+			select $1, s.nik, s.kk, s.name, s.birth_date::date, s.sex,
+				s.occupation, s.in_school::boolean, s.receives_aid::boolean,
+				coalesce(nullif(s.region_code, ''), left(s.nik, 4)), nullif(s.phone, ''),
+				s.joined_at::timestamptz, s.line, $2
+			from pg_temp.import_stage s
+			where s.clean
+			   or gelombang.registration_error(s.nik, s.kk, s.name, s.birth_date, s.sex,
+				s.occupation, s.in_school, s.receives_aid, s.region_code, s.phone,
+				s.joined_at) is null
+			$q$, gelombang.registration_load_begin(p_wave)) using p_wave, p_run;
 		get diagnostics accepted = row_count;
-	exception when unique_violation then
-		insert into gelombang.registration (wave, nik, kk, name, birth_date, sex,
-			occupation, in_school, receives_aid, region_code, phone, joined_at,
-			source_line, run_id)
-		select p_wave, s.nik, s.kk, s.name, s.birth_date::date, s.sex, s.occupation,
-			s.in_school::boolean, s.receives_aid::boolean,
-			coalesce(nullif(s.region_code, ''), left(s.nik, 4)), nullif(s.phone, ''),
-			s.joined_at::timestamptz, s.line, p_run
-		from pg_temp.import_stage s
-		where s.clean
-		   or gelombang.registration_error(s.nik, s.kk, s.name, s.birth_date, s.sex,
-			s.occupation, s.in_school, s.receives_aid, s.region_code, s.phone,
-			s.joined_at) is null
-		order by s.nik, s.line
-		on conflict (wave, nik) do nothing;
-		get diagnostics accepted = row_count;
-	end;
+		accepted := gelombang.registration_load_end(p_wave, accepted);
+	else
+		begin
+			insert into gelombang.registration (wave, nik, kk, name, birth_date, sex,
+				occupation, in_school, receives_aid, region_code, phone, joined_at,
+				source_line, run_id)
+			select distinct on (s.nik) p_wave, s.nik, s.kk, s.name, s.birth_date::date, s.sex,
+				s.occupation, s.in_school::boolean, s.receives_aid::boolean,
+				coalesce(nullif(s.region_code, ''), left(s.nik, 4)), nullif(s.phone, ''),
+				s.joined_at::timestamptz, s.line, p_run
+			from pg_temp.import_stage s
+			where (s.clean
+			       or gelombang.registration_error(s.nik, s.kk, s.name, s.birth_date, s.sex,
+				s.occupation, s.in_school, s.receives_aid, s.region_code, s.phone,
+				s.joined_at) is null)
+			  and not exists (select 1 from gelombang.registration r
+					  where r.wave = p_wave and r.nik = s.nik)
+			order by s.nik, s.line;
+			get diagnostics accepted = row_count;
+		exception when unique_violation then
+			insert into gelombang.registration (wave, nik, kk, name, birth_date, sex,
+				occupation, in_school, receives_aid, region_code, phone, joined_at,
+				source_line, run_id)
+			select p_wave, s.nik, s.kk, s.name, s.birth_date::date, s.sex, s.occupation,
+				s.in_school::boolean, s.receives_aid::boolean,
+				coalesce(nullif(s.region_code, ''), left(s.nik, 4)), nullif(s.phone, ''),
+				s.joined_at::timestamptz, s.line, p_run
+			from pg_temp.import_stage s
+			where s.clean
+			   or gelombang.registration_error(s.nik, s.kk, s.name, s.birth_date, s.sex,
+				s.occupation, s.in_school, s.receives_aid, s.region_code, s.phone,
+				s.joined_at) is null
+			order by s.nik, s.line
+			on conflict (wave, nik) do nothing;
+			get diagnostics accepted = row_count;
+		end;
+	end if;
 
 	-- every staged row stored: nothing to set aside (the common case, and
 	-- the only one that checks each row just once)

@@ -5,7 +5,7 @@
 -- is_timestamptz decide without a cast that could fail; csv_quote writes a
 -- field back as RFC 4180 does; import_rows keeps text as data.
 BEGIN;
-select plan(145);
+select plan(157);
 
 -- registration_error of a good row with some fields replaced (JSON null =
 -- SQL null)
@@ -259,6 +259,73 @@ select is((select convert_from(rec, 'UTF8') || ' / ' || error from import_reject
 	'317101120190000,3171000000000001,"Bad, ""quoted""",1990-01-12,L,BURUH,false,false,,,2022-02-19T10:00:00+07:00'
 	' / nik: must be exactly 16 digits',
 	'a bad row is set aside as CSV with what is wrong');
+
+-- the first import loaded a table of its own, which replaced the empty partition
+select is((select c.relispartition from pg_class c where c.oid = 'gelombang.registration_1'::regclass),
+	true, 'the loaded table is the wave''s partition');
+select is(to_regclass('gelombang.registration_1_load'), null, 'no loaded table is left behind');
+select is((select string_agg(tgname, ' ' order by tgname) from pg_trigger
+	   where tgrelid = 'gelombang.registration_1'::regclass),
+	'registration_1_no_truncate registration_delete_guard registration_no_update',
+	'the partition has the TRUNCATE guard and the parent''s row triggers');
+select throws_ok($$truncate gelombang.registration_1$$, '42501', null,
+	'TRUNCATE of the loaded partition is refused');
+
+-- a join stored a registration while the file loaded: the partition
+-- stays, the loaded rows go into it, its NIK is skipped
+select gelombang.create_wave(2, '2022-02-17 12:00+07', '2022-02-20 23:59+07',
+	'2022-02-23 23:59+07', 10, repeat('b2', 32));
+select throws_ok($$select gelombang.registration_load_begin(9)$$, '55000', null,
+	'no load table for a wave that is not open');
+select is(gelombang.registration_load_begin(2), 'registration_2_load', 'a load table for wave 2');
+insert into gelombang.registration_2_load (wave, nik, kk, name, birth_date, sex, occupation,
+	in_school, receives_aid, region_code, joined_at, source_line, run_id)
+select 2, '31710112019000' || lpad(g::text, 2, '0'), '3171000000000001', 'N' || g, '1990-01-12',
+	'L', 'BURUH', false, false, '3171', '2022-02-19 10:00+07', g, 43
+from generate_series(1, 5) g;
+insert into gelombang.registration (wave, nik, kk, name, birth_date, sex, occupation,
+	in_school, receives_aid, region_code, joined_at)
+values (2, '3171011201900003', '3171000000000001', 'Joined', '1990-01-12', 'L', 'BURUH',
+	false, false, '3171', '2022-02-19 09:00+07');
+select is(gelombang.registration_load_end(2, 5), 4::bigint,
+	'after a join, the loaded rows but the joined NIK are stored');
+select is((select string_agg(name, ' ' order by nik) from gelombang.registration where wave = 2),
+	'N1 N2 Joined N4 N5', 'the joined registration is kept, the others loaded');
+
+-- the table's CHECKs without regular expressions accept exactly what the
+-- regular expressions of SPEC §3 accept (strings of digits, look-alikes,
+-- signs and escapes, around the lengths that matter)
+create function pg_temp.check_mismatches(con text, col text, re text, prefixes text[],
+	lens int[]) returns bigint language plpgsql as $$
+declare
+	expr text;
+	bad bigint;
+begin
+	select pg_get_expr(c.conbin, c.conrelid) into expr from pg_constraint c
+	where c.conrelid = 'gelombang.registration'::regclass and c.conname = con;
+	execute format($q$
+		select count(*) from (
+			select p || string_agg(substr(a, 1 + (random() * (length(a) - 1))::int, 1), '')
+				as %1$I
+			from unnest($1) p, unnest($2) n, generate_series(1, 400) k,
+			     lateral generate_series(1, n - length(p) + k * 0) i,
+			     (select '0123456789012345678901234567890123456789a+ ٣０\x' || E'\n' as a) al
+			group by p, n, k
+		) t
+		where (%2$s) is distinct from (%1$I ~ %3$L)
+		  and not (%1$I is null)$q$, col, expr, re) using prefixes, lens into bad;
+	return bad;
+end $$;
+select setseed(0.14);
+select is(pg_temp.check_mismatches('registration_nik_check', 'nik', '^[0-9]{16}$',
+	'{"", "\\x", "3"}', '{15,16,17}'), 0::bigint, 'nik: the CHECK is the regular expression');
+select is(pg_temp.check_mismatches('registration_kk_check', 'kk', '^[0-9]{16}$',
+	'{"", "0"}', '{15,16,17}'), 0::bigint, 'kk: the CHECK is the regular expression');
+select is(pg_temp.check_mismatches('registration_region_code_check', 'region_code', '^[0-9]{4}$',
+	'{"", "3"}', '{3,4,5}'), 0::bigint, 'region_code: the CHECK is the regular expression');
+select is(pg_temp.check_mismatches('registration_phone_check', 'phone', '^(\+62|08)[0-9]{8,13}$',
+	'{"+62", "08", "+6", "0", "62", "+62+", "8"}', '{9,10,11,12,15,16,17}'), 0::bigint,
+	'phone: the CHECK is the regular expression');
 
 select * from finish();
 ROLLBACK;
