@@ -112,6 +112,9 @@ cfg_defaults(struct gb_config *cfg)
 	(void)strlist_set(&r->provinces, default_provinces,
 			  NELEM(default_provinces));
 	cfg->saldo = 3550000;
+	cfg->first_training_days = 30;
+	cfg->reminder_days_before = 7;
+	cfg->require_approval = false;
 	cfg->sms_lolos = strdup(default_sms_lolos);
 	cfg->sms_tidak_lolos = strdup(default_sms_tidak_lolos);
 	cfg->sms_window_days = 30;
@@ -217,6 +220,16 @@ static const struct key_spec rules_keys[] = {
 static const struct key_spec benefit_keys[] = {
 	{ .name = "saldo", .kind = K_LLONG, .off = OFF(saldo), .min = 0,
 	  .max = 1000000000000LL },
+	{ .name = "first_training_days", .kind = K_INT,
+	  .off = OFF(first_training_days), .min = 1, .max = 365 },
+	{ .name = "reminder_days_before", .kind = K_INT,
+	  .off = OFF(reminder_days_before), .min = 0, .max = 365 },
+	{ .name = NULL },
+};
+
+static const struct key_spec lifecycle_keys[] = {
+	{ .name = "require_approval", .kind = K_BOOL,
+	  .off = OFF(require_approval) },
 	{ .name = NULL },
 };
 
@@ -247,6 +260,7 @@ static const struct key_spec top_keys[] = {
 	{ .name = "database", .kind = K_GROUP, .members = database_keys },
 	{ .name = "rules", .kind = K_GROUP, .members = rules_keys },
 	{ .name = "benefit", .kind = K_GROUP, .members = benefit_keys },
+	{ .name = "lifecycle", .kind = K_GROUP, .members = lifecycle_keys },
 	{ .name = "sms", .kind = K_GROUP, .members = sms_keys },
 	{ .name = "jobs", .kind = K_GROUP, .members = jobs_keys },
 	{ .name = NULL },
