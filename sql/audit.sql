@@ -26,6 +26,8 @@
 --   participant kk                kk       / kk of the registration
 --   frozen earlier participant    in frozen_prior or not / participants now
 --   frozen household prior        prior    / participants now
+--   revoked                       DICABUT or not / the same from the
+--                                 first trainings (SELESAI waves)
 --
 -- The last two compare what process froze with what the participants
 -- table says today.  Participants of earlier waves are final before a
@@ -106,6 +108,18 @@ kk_prior as (
 		group by x.kk
 	) n on n.kk = f.kk
 	where f.prior is distinct from n.prior
+),
+-- SPEC §10: in a SELESAI wave, every participant without a first training
+-- at or before revoke_at, and no other, is revoked.  The first trainings of
+-- the wave cannot change from revoke on (guards.sql), so they are the
+-- data revoke decided on.
+revocation as (
+	select coalesce(v.nik, c.nik) as nik, v.nik is not null as stored
+	from (select v.nik from gelombang.revoked v where v.wave = p_wave) v
+	full join (select c.nik from gelombang.revocation(p_wave) c
+		   where (select w.state from gelombang.wave w where w.wave = p_wave) = 'SELESAI') c
+		on c.nik = v.nik
+	where v.nik is null or c.nik is null
 )
 select d.nik, d.item, d.stored, d.recomputed
 from (
@@ -124,6 +138,11 @@ from (
 	select 'KK ' || kk, 'frozen household prior', coalesce(frozen::text, '0'),
 		coalesce(now::text, '0')
 	from kk_prior
+	union all
+	select nik, 'revoked',
+		case when stored then 'DICABUT' else 'not revoked' end,
+		case when stored then 'not revoked' else 'DICABUT' end
+	from revocation
 ) d
 order by d.nik, d.item
 $$;
