@@ -288,6 +288,8 @@ parse_wave_list(const char *s, char *out, size_t len)
 			return usage_error("--recover: \"%s\" is not a list of wave numbers (e.g. 18,19)", s);
 		memcpy(one, p, l);
 		one[l] = '\0';
+		if (strspn(one, "0123456789") != l)
+			return usage_error("--recover: \"%s\" is not a list of wave numbers (e.g. 18,19)", s);
 		if ((r = parse_wave(one, &w)) != 0)
 			return r;
 		r = snprintf(out + n, len - n, "%s%d", n > 1 ? "," : "", w);

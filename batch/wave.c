@@ -69,6 +69,29 @@ wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char 
 	return rc;
 }
 
+/* SPEC §10: the first-training deadline comes after the announcement */
+static int
+wave_check_revoke_at(struct gb_ctx *ctx, const char *w, const char *closes, const char *announce,
+		     const char *revoke_at)
+{
+	const char *params[3] = {closes, announce, revoke_at};
+	PGresult *res;
+	int rc = EXIT_DONE;
+
+	res = db_query(ctx->conn, "check the revocation time",
+		       "select $3::timestamptz <= coalesce($2::timestamptz,"
+		       " $1::timestamptz + interval '3 days')",
+		       3, params);
+	if (!res)
+		return db_failure_exit();
+	if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+		log_error("could not create wave %s: --revoke-at must be after the announcement", w);
+		rc = EXIT_REFUSED;
+	}
+	PQclear(res);
+	return rc;
+}
+
 int
 cmd_wave_create(struct gb_ctx *ctx)
 {
@@ -102,6 +125,9 @@ cmd_wave_create(struct gb_ctx *ctx)
 		goto unlock;
 
 	rc = wave_check_new(ctx, w, o->opens.pg, o->closes.pg, o->has_announce ? o->announce.pg : NULL);
+	if (rc == 0 && o->has_revoke_at)
+		rc = wave_check_revoke_at(ctx, w, o->closes.pg, o->has_announce ? o->announce.pg : NULL,
+					  o->revoke_at.pg);
 	if (rc != 0) {
 		jr_fail(ctx, &run, rc, "refused: wave number or times break the rules");
 		goto unlock;
@@ -147,8 +173,8 @@ cmd_wave_create(struct gb_ctx *ctx)
 	       PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 5));
 	printf("first-training deadline (revoke_at): %s\n", PQgetvalue(res, 0, 4));
 	if (o->recover[0])
-		printf("quota %s = --quota %s + the places revoked in waves %s\n", PQgetvalue(res, 0, 5),
-		       quota, o->recover);
+		printf("quota %s = --quota %s + the places revoked in waves %.*s\n", PQgetvalue(res, 0, 5),
+		       quota, (int) strlen(o->recover) - 2, o->recover + 1);
 	printf("seed commitment (sha256 of the seed): %s\n", PQgetvalue(res, 0, 0));
 	if (!o->seed[0])
 		log_info("the seed was drawn from the operating system; it is revealed when the wave closes");
