@@ -175,7 +175,7 @@ fl_points() { # JOB
 		outbox) ;; # takes its own lock, not jr_begin()'s
 		*) grep -ho 'fault_job_point(job, "[a-z-]*")' "$src/jobrun.c" | sed -E 's/.*"(.*)"\)/\1/' ;;
 		esac
-		case $1 in close | process | select | announce)
+		case $1 in close | process | select | announce | revoke)
 			grep -ho 'fault_job_point(def->name, "[a-z-]*")' "$src/job.c" |
 				sed -E 's/.*"(.*)"\)/\1/' ;;
 		esac
