@@ -14,6 +14,10 @@
  *   seed.txt, commitment.txt  the revealed seed and its commitment
  *   results.csv               what is stored: nik,status,reason,lottery_key,
  *                             card_number,saldo
+ *   revocation.csv            nik,first_training_at,revoke_at,revoked: every
+ *                             participant of a SELESAI wave (SPEC §10), its
+ *                             first training as revoke decided on it (only
+ *                             the header before revoke)
  *   README.md, recompute.py, SHA256SUMS
  */
 #include "audit.h"
@@ -30,7 +34,7 @@
 #include "db.h"
 #include "log.h"
 
-#define BUNDLE_FILES 12
+#define BUNDLE_FILES 13
 
 struct bundle {
 	struct gb_ctx *ctx;
@@ -214,6 +218,18 @@ static const char recompute_py[] =
 	"for nik in sorted(set(reason) - seen):\n"
 	"    problems.append(f\"{nik}: registration without a result in results.csv\")\n"
 	"\n"
+	"# SPEC section 10: revoke revoked every participant of a SELESAI wave\n"
+	"# without a first training at or before revoke_at, and no other\n"
+	"for row in table(\"revocation.csv\"):\n"
+	"    nik = row[\"nik\"]\n"
+	"    if nik not in card:\n"
+	"        problems.append(f\"{nik}: in revocation.csv but not a participant\")\n"
+	"        continue\n"
+	"    ft = row[\"first_training_at\"]\n"
+	"    want = \"false\" if ft and instant(ft) <= instant(row[\"revoke_at\"]) else \"true\"\n"
+	"    if row[\"revoked\"] != want:\n"
+	"        problems.append(f\"{nik}: revoked: stored {row['revoked']}, recomputed {want}\")\n"
+	"\n"
 	"if problems:\n"
 	"    for p in problems[:20]:\n"
 	"        print(p)\n"
@@ -331,6 +347,14 @@ bundle_tables(struct bundle *b)
 		 "select nik, case when reason is null then 'LOLOS' else 'TIDAK_LOLOS' end as status,"
 		 " reason, lottery_key, card_number, saldo"
 		 " from gelombang.audit_outcomes(%d) order by nik"},
+		{"revocation.csv",
+		 "select p.nik, gelombang.iso_wib(t.first_training_at) as first_training_at,"
+		 " gelombang.iso_wib(w.revoke_at) as revoke_at,"
+		 " case when v.nik is null then 'false' else 'true' end as revoked"
+		 " from gelombang.participant p join gelombang.wave w on w.wave = p.wave"
+		 " left join gelombang.first_training t on t.nik = p.nik"
+		 " left join gelombang.revoked v on v.nik = p.nik"
+		 " where p.wave = %d and w.state = 'SELESAI' order by p.nik"},
 	};
 	char query[512], sql[640];
 	size_t i;
@@ -369,6 +393,7 @@ bundle_readme(struct bundle *b, PGresult *w)
 		     "| `rules.json` | the rules in force, frozen at `process`: ages, household cap, excluded occupations, priority regions, provinces, `saldo` |\n"
 		     "| `seed.txt`, `commitment.txt` | the seed revealed at `close`, and the commitment published at `wave create` |\n"
 		     "| `results.csv` | what gelombang stored: `nik,status,reason,lottery_key,card_number,saldo` |\n"
+		     "| `revocation.csv` | once the wave is `SELESAI`: `nik,first_training_at,revoke_at,revoked` for every participant; revoked is `true` exactly when there is no first training at or before `revoke_at` |\n"
 		     "| `recompute.py` | the whole recipe below in Python 3 (standard library only) |\n"
 		     "| `SHA256SUMS` | the SHA-256 of every other file: `sha256sum -c SHA256SUMS` |\n"
 		     "\n"

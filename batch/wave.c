@@ -97,8 +97,9 @@ cmd_wave_create(struct gb_ctx *ctx)
 {
 	struct gb_opts *o = &ctx->opt;
 	struct job_run run;
-	char w[16], quota[24], seed[65], msg[160], days[16];
+	char w[16], quota[24], seed[65], msg[160], days[16], sql[1536];
 	const char *params[10];
+	bool full;
 	PGresult *res = NULL;
 	int rc;
 
@@ -139,23 +140,29 @@ cmd_wave_create(struct gb_ctx *ctx)
 	params[4] = quota;
 	params[5] = seed;
 	params[6] = o->has_revoke_at ? o->revoke_at.pg : NULL;
-	params[7] = o->recover[0] ? o->recover : NULL;
-	params[8] = days;
-	params[9] = ctx->cfg.timezone;
+	params[7] = days;
+	params[8] = ctx->cfg.timezone;
+	params[9] = o->recover[0] ? o->recover : NULL;
 	/* SPEC §10: revoke_at defaults to 23:59 in the timezone on the day
-	 * first_training_days - 1 after the announcement date there */
+	 * first_training_days - 1 after the announcement date there, which
+	 * create_wave computes itself for 30 days in the session's timezone
+	 * (the configured one): only what differs is passed, so that a
+	 * schema older than the revocation still takes a plain wave */
+	full = o->has_revoke_at || o->recover[0] || ctx->cfg.first_training_days != 30;
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s",
+		 "select gelombang.create_wave($1::int, $2::timestamptz, $3::timestamptz,"
+		 " a.t, $5::bigint, $6",
+		 full ? ", r.t, $10::int[]), w.*," : "), w.*,",
+		 o->recover[0] ? " $5::bigint + coalesce((select sum(x.revoked) from gelombang.wave x"
+				 "  where x.wave = any($10::int[])), 0)"
+			       : " $5::bigint",
+		 " from (select coalesce($4::timestamptz, $3::timestamptz + interval '3 days') t) a,"
+		 " lateral (select coalesce($7::timestamptz, ((a.t at time zone $9)::date"
+		 "  + ($8::int - 1) + time '23:59') at time zone $9) t) r,",
+		 " lateral (select " SQL_WIB("$2::timestamptz") ", " SQL_WIB("$3::timestamptz") ","
+		 SQL_WIB("a.t") ", " SQL_WIB("r.t") ") w");
 	if (db_begin(ctx->conn) != 0 ||
-	    !(res = db_query(ctx->conn, "create the wave",
-			     "select gelombang.create_wave($1::int, $2::timestamptz, $3::timestamptz,"
-			     " a.t, $5::bigint, $6, r.t, $8::int[]), w.*,"
-			     " $5::bigint + coalesce((select sum(x.revoked) from gelombang.wave x"
-			     "  where x.wave = any($8::int[])), 0)"
-			     " from (select coalesce($4::timestamptz, $3::timestamptz + interval '3 days') t) a,"
-			     " lateral (select coalesce($7::timestamptz, ((a.t at time zone $10)::date"
-			     "  + ($9::int - 1) + time '23:59') at time zone $10) t) r,"
-			     " lateral (select " SQL_WIB("$2::timestamptz") ", " SQL_WIB("$3::timestamptz") ","
-			     SQL_WIB("a.t") ", " SQL_WIB("r.t") ") w",
-			     10, params))) {
+	    !(res = db_query(ctx->conn, "create the wave", sql, full ? 10 : 9, params))) {
 		/* create_wave: a wave to recover that is not SELESAI or was
 		 * recovered already; revoke_at not after the announcement */
 		rc = db_failure_exit();

@@ -10,9 +10,11 @@
 -- outcome of the wave cannot be stored at all.  p_recover: earlier SELESAI
 -- waves whose revoked places (SPEC §10) are added to the national quota,
 -- each recoverable once (wave_recovery's key refuses a second time).
+-- Without p_revoke: SPEC §10's default for 30 days, in the session's
+-- TimeZone (wave create passes revoke_at, from the configuration).
 create or replace function gelombang.create_wave(p_wave integer, p_opens timestamptz,
 	p_closes timestamptz, p_announce timestamptz, p_quota bigint, p_seed text,
-	p_revoke timestamptz, p_recover integer[])
+	p_revoke timestamptz default null, p_recover integer[] default null)
 returns text language plpgsql security definer
 set search_path = pg_catalog, pg_temp as $$
 declare
@@ -46,7 +48,10 @@ begin
 	end if;
 	insert into gelombang.wave (wave, opens_at, closes_at, announce_at, revoke_at, quota,
 		recovered, seed, commitment)
-	values (p_wave, p_opens, p_closes, p_announce, p_revoke, p_quota + places, places,
+	values (p_wave, p_opens, p_closes, p_announce,
+		coalesce(p_revoke, ((p_announce at time zone current_setting('TimeZone'))::date + 29
+				    + time '23:59') at time zone current_setting('TimeZone')),
+		p_quota + places, places,
 		lower(p_seed), encode(sha256(convert_to(lower(p_seed), 'UTF8')), 'hex'))
 	returning commitment into c;
 	insert into gelombang.wave_recovery (source_wave, wave, places)

@@ -222,7 +222,11 @@ check "... and is recorded as DRY_RUN" test "$(sql "select count(*) from gelomba
 	where outcome = 'DRY_RUN'")" -gt "$n0"
 n0=$(sql "select coalesce(max(run_id), 0) from gelombang.job_run_end")
 run 0 "run-due a month later: exit 0" g --now 2022-04-01T00:00+07:00 run-due
-same "... takes both waves from open to announced, oldest first" "close 4
+same "... revokes waves 1 to 3 (past revoke_at), takes both waves from open to announced, oldest first" \
+	"revoke 1
+revoke 2
+revoke 3
+close 4
 process 4
 select 4
 announce 4

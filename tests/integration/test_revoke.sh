@@ -237,6 +237,15 @@ run 1 "audit after a revocation was removed: exit 1" g audit --wave 1
 check "... naming the NIK" grep -q "${P[3]}: revoked" "$W/out"
 sql "insert into gelombang.revoked (nik, wave) values ('${P[3]}', 1)" >/dev/null
 run 0 "... restored: identical again" g audit --wave 1
+entries=$(sql "select count(*) from gelombang.registration where wave = 1")
+expect_exit 0 "audit --independent of the SELESAI wave" g audit --wave 1 --independent "$W/bundle"
+same "... revocation.csv: every participant, the revoked marked" "${#P[@]} $revoked" \
+	"$(tail -n +2 "$W/bundle/revocation.csv" | wc -l) $(grep -c ',true$' "$W/bundle/revocation.csv")"
+same "... its recompute.py agrees" "identical: $entries entries" "$(python3 "$W/bundle/recompute.py" 2>&1)"
+sed -i "s/^${P[1]},\(.*\),false\$/${P[1]},\1,true/" "$W/bundle/revocation.csv"
+expect_exit 1 "... and finds a revocation that does not follow from the first trainings" \
+	python3 "$W/bundle/recompute.py"
+check "... naming the NIK" grep -q "^${P[1]}: revoked: stored true, recomputed false" "$W/last.out"
 
 # --- the next wave: recovered places, a revoked NIK again ------------------------------
 run 1 "--recover of a wave that is not SELESAI: exit 1" \
