@@ -243,9 +243,9 @@ same "... revocation.csv: every participant, the revoked marked" "${#P[@]} $revo
 	"$(tail -n +2 "$W/bundle/revocation.csv" | wc -l) $(grep -c ',true$' "$W/bundle/revocation.csv")"
 same "... its recompute.py agrees" "identical: $entries entries" "$(python3 "$W/bundle/recompute.py" 2>&1)"
 sed -i "s/^${P[1]},\(.*\),false\$/${P[1]},\1,true/" "$W/bundle/revocation.csv"
-expect_exit 1 "... and finds a revocation that does not follow from the first trainings" \
+run 1 "... and finds a revocation that does not follow from the first trainings" \
 	python3 "$W/bundle/recompute.py"
-check "... naming the NIK" grep -q "^${P[1]}: revoked: stored true, recomputed false" "$W/last.out"
+check "... naming the NIK" grep -q "^${P[1]}: revoked: stored true, recomputed false" "$W/out"
 
 # --- the next wave: recovered places, a revoked NIK again ------------------------------
 run 1 "--recover of a wave that is not SELESAI: exit 1" \
