@@ -10,8 +10,8 @@
 -- outcome of the wave cannot be stored at all.  p_recover: earlier SELESAI
 -- waves whose revoked places (SPEC §10) are added to the national quota,
 -- each recoverable once (wave_recovery's key refuses a second time).
--- Without p_revoke: SPEC §10's default for 30 days, in the session's
--- TimeZone (wave create passes revoke_at, from the configuration).
+-- Without p_revoke, wave_revoke_at_default fills in SPEC §10's default
+-- for 30 days (wave create passes revoke_at when the configuration differs).
 create or replace function gelombang.create_wave(p_wave integer, p_opens timestamptz,
 	p_closes timestamptz, p_announce timestamptz, p_quota bigint, p_seed text,
 	p_revoke timestamptz default null, p_recover integer[] default null)
@@ -48,10 +48,7 @@ begin
 	end if;
 	insert into gelombang.wave (wave, opens_at, closes_at, announce_at, revoke_at, quota,
 		recovered, seed, commitment)
-	values (p_wave, p_opens, p_closes, p_announce,
-		coalesce(p_revoke, ((p_announce at time zone current_setting('TimeZone'))::date + 29
-				    + time '23:59') at time zone current_setting('TimeZone')),
-		p_quota + places, places,
+	values (p_wave, p_opens, p_closes, p_announce, p_revoke, p_quota + places, places,
 		lower(p_seed), encode(sha256(convert_to(lower(p_seed), 'UTF8')), 'hex'))
 	returning commitment into c;
 	insert into gelombang.wave_recovery (source_wave, wave, places)
@@ -67,6 +64,21 @@ begin
 		'registration_' || p_wave || '_no_truncate', 'registration_' || p_wave);
 	return c;
 end $$;
+
+-- A wave inserted without revoke_at (by hand, or by an older client) gets
+-- SPEC §10's default for 30 days in the session's TimeZone.
+create or replace function gelombang.wave_revoke_at_default() returns trigger
+language plpgsql as $$
+begin
+	if new.revoke_at is null then
+		new.revoke_at := ((new.announce_at at time zone current_setting('TimeZone'))::date + 29
+				  + time '23:59') at time zone current_setting('TimeZone');
+	end if;
+	return new;
+end $$;
+
+create or replace trigger wave_revoke_at_default before insert on gelombang.wave
+	for each row execute function gelombang.wave_revoke_at_default();
 
 create or replace function gelombang.close_wave(p_wave integer, p_now timestamptz,
 	out entries bigint, out outside bigint, out seed text)
