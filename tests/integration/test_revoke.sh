@@ -46,6 +46,8 @@ same "... still DISELEKSI" DISELEKSI "$(state 1)"
 run 0 "without lifecycle.require_approval announce would not wait (dry run)" \
 	g --now 2022-02-17T00:00+07:00 announce --wave 1 --dry-run
 
+run 1 "revoke before the announcement: exit 1" g --now 2022-04-01T00:00+07:00 revoke --wave 1
+check "... naming announce as the step that must come first" grep -q "announce" "$W/err"
 run 1 "approve by the role that ran select: exit 1" ga approve --wave 1
 check "... saying another role must approve" grep -q "ran the select of wave 1" "$W/err"
 same "... recorded as REFUSED" REFUSED \
