@@ -91,12 +91,91 @@ import_set_aside(struct import_state *st, const struct csv_record *rec, const ch
 	return ferror(st->rawrej) ? -1 : 0;
 }
 
+static bool
+digits(const char *p, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+	return true;
+}
+
+static int
+num(const char *p, int n)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++)
+		v = v * 10 + (p[i] - '0');
+	return v;
+}
+
+/*
+ * Whether a record is "NIK,TIME" that gelombang.training_rows would find
+ * well-formed: 16 digits, then ISO 8601 with an offset as
+ * gelombang.is_timestamptz accepts it (YYYY-MM-DD[T ]HH:MM[:SS[.f{1,6}]]
+ * then Z, +-HH:MM, +-HHMM or +-HH, a real calendar date, hour < 24, offset
+ * hours <= 14).  The database skips its own check (a few regular
+ * expressions a row, most of the statement's time) for these; anything
+ * else, quoted fields included, it checks itself.
+ */
+static bool
+training_clean(const char *t, size_t len)
+{
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	const char *e = t + len, *p;
+	int y, m, d, maxd;
+
+	if (len < 17 + 16 || !digits(t, 16) || t[16] != ',')
+		return false;
+	p = t + 17;
+	if (e - p < 16 || !digits(p, 4) || p[4] != '-' || !digits(p + 5, 2) || p[7] != '-' ||
+	    !digits(p + 8, 2) || (p[10] != 'T' && p[10] != ' ') || !digits(p + 11, 2) || p[13] != ':' ||
+	    !digits(p + 14, 2))
+		return false;
+	y = num(p, 4);
+	m = num(p + 5, 2);
+	d = num(p + 8, 2);
+	if (y < 1 || m < 1 || m > 12)
+		return false;
+	maxd = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+	if (d < 1 || d > maxd || num(p + 11, 2) > 23 || num(p + 14, 2) > 59)
+		return false;
+	p += 16;
+	if (p < e && *p == ':') {
+		if (e - p < 3 || !digits(p + 1, 2) || num(p + 1, 2) > 59)
+			return false;
+		p += 3;
+		if (p < e && *p == '.') {
+			int n = 0;
+
+			for (p++; p < e && n < 7 && *p >= '0' && *p <= '9'; p++)
+				n++;
+			if (n < 1 || n > 6)
+				return false;
+		}
+	}
+	if (p < e && *p == 'Z')
+		return p + 1 == e;
+	if (p >= e || (*p != '+' && *p != '-') || e - p < 3 || !digits(p + 1, 2) || num(p + 1, 2) > 14)
+		return false;
+	p += 3;
+	if (p == e)
+		return true;
+	if (*p == ':')
+		p++;
+	return e - p == 2 && digits(p, 2) && num(p, 2) < 60;
+}
+
 static int
 import_send(struct import_state *st, const struct csv_record *rec)
 {
 	PGconn *conn = st->ctx->conn;
 	char prefix[32];
-	int plen = snprintf(prefix, sizeof(prefix), "%lld,", rec->line);
+	int plen = snprintf(prefix, sizeof(prefix), "%lld,%c,", rec->line,
+	                    training_clean(rec->text, rec->len) ? 't' : 'f');
 	size_t need = (size_t) plen + rec->len + 1;
 
 	if (need > st->sendcap) {
@@ -152,7 +231,7 @@ import_stream(struct import_state *st, struct csv_frame *cf)
 	int r;
 	char error[96];
 
-	res = PQexec(conn, "copy pg_temp.training_stage (line, nik, first_training_at)"
+	res = PQexec(conn, "copy pg_temp.training_stage (line, clean, nik, first_training_at)"
 	                   " from stdin with (format csv)");
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
 		log_error("could not start loading %s: %s", st->file, PQerrorMessage(conn));
@@ -360,7 +439,7 @@ cmd_training_import(struct gb_ctx *ctx)
 	}
 	fault_point("job:training:header");
 	if (db_command(ctx->conn, "prepare the training import",
-	               "create temporary table training_stage (line bigint not null,"
+	               "create temporary table training_stage (line bigint not null, clean boolean not null,"
 	               " nik text collate \"C\", first_training_at text) on commit drop",
 	               0, NULL) != 0 ||
 	    db_command(

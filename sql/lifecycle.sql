@@ -322,8 +322,9 @@ language sql stable as $$
 	  and (t.nik is null or t.first_training_at > w.revoke_at)
 $$;
 
--- training import: the staged rows (pg_temp.training_stage: line, nik,
--- first_training_at as text) checked against SPEC §10, the good ones
+-- training import: the staged rows (pg_temp.training_stage: line, clean,
+-- nik, first_training_at as text) checked against SPEC §10 (clean: the
+-- client vouches for the form of both fields, training.c), the good ones
 -- stored (the earliest time per NIK wins, so a second import of the same
 -- file changes nothing), the bad ones set aside in pg_temp.training_reject.
 -- The announced waves are locked FOR SHARE first: a revoke waiting for one
@@ -340,8 +341,10 @@ begin
 	create temporary table training_checked on commit drop as
 	select s.line, s.nik, s.first_training_at, p.wave,
 		case
-		when s.nik is null or s.nik !~ '^[0-9]{16}$' then 'nik: must be exactly 16 digits'
-		when s.first_training_at is null or not gelombang.is_timestamptz(s.first_training_at)
+		when not s.clean and (s.nik is null or s.nik !~ '^[0-9]{16}$')
+			then 'nik: must be exactly 16 digits'
+		when not s.clean and (s.first_training_at is null
+				      or not gelombang.is_timestamptz(s.first_training_at))
 			then 'first_training_at: must be an ISO 8601 time with an offset'
 		when p.nik is null then 'nik: not a participant of any wave'
 		when w.state <> 'DIUMUMKAN'
