@@ -356,7 +356,7 @@ returns table (section text, key text, measure text, value text)
 language sql stable as $$
 	select x.section, x.key, x.measure, x.value
 	from (
-		select 1 as o, a.id as n, 'approval' as section, a.id::text as key,
+		select 1 as o, a.id as n, m.k, 'approval' as section, a.id::text as key,
 			m.measure, m.value
 		from gelombang.approval a
 		cross join lateral (values
@@ -366,19 +366,19 @@ language sql stable as $$
 			(3, 'results_digest', a.results_digest)) as m(k, measure, value)
 		where a.wave = p_wave
 		union all
-		select 2, 0, 'revocation', 'wave', 'revoke_at',
+		select 2, 0, 0, 'revocation', 'wave', 'revoke_at',
 			to_char(w.revoke_at at time zone interval '+07:00', 'YYYY-MM-DD HH24:MI:SS') || ' WIB'
 		from gelombang.wave w where w.wave = p_wave
 		union all
-		select 3, 0, 'revocation', 'wave', 'revoked', w.revoked::text
+		select 3, 0, 0, 'revocation', 'wave', 'revoked', w.revoked::text
 		from gelombang.wave w where w.wave = p_wave and w.state = 'SELESAI'
 		union all
-		select 4, 0, 'revocation', c.province, 'revoked', c.n::text
+		select 4, 0, 0, 'revocation', c.province, 'revoked', c.n::text
 		from (select left(r.region_code, 2) as province, count(*) as n
 		      from gelombang.revoked v
 		      join gelombang.registration r on r.wave = v.wave and r.nik = v.nik
 		      where v.wave = p_wave
 		      group by 1) c
 	) x
-	order by x.o, x.n, x.key, x.measure
+	order by x.o, x.n, x.k, x.key
 $$;
