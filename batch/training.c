@@ -132,8 +132,8 @@ training_clean(const char *t, size_t len)
 		return false;
 	p = t + 17;
 	if (e - p < 16 || !digits(p, 4) || p[4] != '-' || !digits(p + 5, 2) || p[7] != '-' ||
-	    !digits(p + 8, 2) || (p[10] != 'T' && p[10] != ' ') || !digits(p + 11, 2) || p[13] != ':' ||
-	    !digits(p + 14, 2))
+	    !digits(p + 8, 2) || (p[10] != 'T' && p[10] != ' ') || !digits(p + 11, 2) ||
+	    p[13] != ':' || !digits(p + 14, 2))
 		return false;
 	y = num(p, 4);
 	m = num(p + 5, 2);
@@ -159,7 +159,8 @@ training_clean(const char *t, size_t len)
 	}
 	if (p < e && *p == 'Z')
 		return p + 1 == e;
-	if (p >= e || (*p != '+' && *p != '-') || e - p < 3 || !digits(p + 1, 2) || num(p + 1, 2) > 14)
+	if (p >= e || (*p != '+' && *p != '-') || e - p < 3 || !digits(p + 1, 2) ||
+	    num(p + 1, 2) > 14)
 		return false;
 	p += 3;
 	if (p == e)
@@ -439,7 +440,8 @@ cmd_training_import(struct gb_ctx *ctx)
 	}
 	fault_point("job:training:header");
 	if (db_command(ctx->conn, "prepare the training import",
-	               "create temporary table training_stage (line bigint not null, clean boolean not null,"
+	               "create temporary table training_stage (line bigint not null, clean boolean "
+	               "not null,"
 	               " nik text collate \"C\", first_training_at text) on commit drop",
 	               0, NULL) != 0 ||
 	    db_command(
