@@ -29,11 +29,15 @@ sql "grant gelombang_approver to gb_t_approver" >/dev/null
 as_approver() { "$G" -c "$W/approve.conf" --db "dbname=$db user=gb_t_approver" "$@"; }
 as_nobody() { "$G" -c "$W/approve.conf" --db "dbname=$db user=gb_t_nobody" "$@"; }
 
+# the registrations: generated, so that the test needs nothing beside the
+# repository
+"$(cd "$(dirname "$0")/../.." && pwd)/scripts/gen-registrations" -n 300 -s 13 \
+	--wave-opens 2022-02-10T12:00:00+07:00 --wave-closes 2022-02-13T23:59:00+07:00 >"$W/wave1.csv"
 expect_exit 0 "create wave 1" g wave create --wave 1 --opens 2022-02-10T12:00:00+07:00 \
 	--closes 2022-02-13T23:59:00+07:00 --announce 2022-02-16T23:59:00+07:00 --quota 22 --seed "$SEED"
 same "revoke_at defaults to 23:59 WIB on the 29th day after the announcement date" \
 	"2022-03-17 23:59:00" "$(sql "select revoke_at at time zone 'Asia/Jakarta' from gelombang.wave where wave = 1")"
-expect_exit 0 "import wave 1" g import --wave 1 "$EX/wave22.csv"
+expect_exit 0 "import wave 1" g import --wave 1 "$W/wave1.csv"
 
 # --- approval -------------------------------------------------------------------
 run 0 "run-due with approval required: exit 0 at the announcement time" \
@@ -264,9 +268,9 @@ run 1 "wave 1 cannot be recovered twice" \
 	--recover 1 --quota 5
 check "... saying where its places went" grep -q "went to wave 2" "$W/err"
 # the revoked P3 joins wave 2; a new NIK of the same family card too
-row=$(grep "^${P[3]}," "$EX/wave22.csv")
+row=$(grep "^${P[3]}," "$W/wave1.csv")
 new="${P[3]:0:12}9999${row#"${P[3]}"}"
-printf '%s\n%s\n' "$(head -1 "$EX/wave22.csv")" \
+printf '%s\n%s\n' "$(head -1 "$W/wave1.csv")" \
 	"$(printf '%s' "$new" | sed -E 's/,[^,]*$/,2022-03-21T10:00:00+07:00/')" >"$W/wave2.csv"
 expect_exit 0 "import a new NIK of the revoked one's family card" g import --wave 2 "$W/wave2.csv"
 expect_exit 0 "the revoked NIK joins wave 2" g --now 2022-03-21T11:00+07:00 join --wave 2 --nik "${P[3]}"
