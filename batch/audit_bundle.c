@@ -15,6 +15,10 @@
  *   seed.txt, commitment.txt  the revealed seed and its commitment
  *   results.csv               what is stored: nik,status,reason,lottery_key,
  *                             card_number,saldo
+ *   revocation.csv            nik,first_training_at,revoke_at,revoked: every
+ *                             participant of a SELESAI wave (SPEC §10), its
+ *                             first training as revoke decided on it (only
+ *                             the header before revoke)
  *   README.md, recompute.py, SHA256SUMS
  * The bundle holds personal data (NIK, KK, birth dates): the directory is
  * made 0700 and every file 0600, and a directory that is not empty is
@@ -37,7 +41,7 @@
 #include "db.h"
 #include "log.h"
 
-#define BUNDLE_FILES 12
+#define BUNDLE_FILES 13
 
 struct bundle {
 	struct gb_ctx *ctx;
@@ -182,6 +186,14 @@ bundle_tables(struct bundle *b)
 		 "select nik, case when reason is null then 'LOLOS' else 'TIDAK_LOLOS' end as status,"
 		 " reason, lottery_key, card_number, saldo"
 		 " from gelombang.audit_outcomes(%d) order by nik"},
+		{"revocation.csv",
+		 "select p.nik, gelombang.iso_wib(t.first_training_at) as first_training_at,"
+		 " gelombang.iso_wib(w.revoke_at) as revoke_at,"
+		 " case when v.nik is null then 'false' else 'true' end as revoked"
+		 " from gelombang.participant p join gelombang.wave w on w.wave = p.wave"
+		 " left join gelombang.first_training t on t.nik = p.nik"
+		 " left join gelombang.revoked v on v.nik = p.nik"
+		 " where p.wave = %d and w.state = 'SELESAI' order by p.nik"},
 	};
 	char query[512], sql[640];
 	size_t i;
@@ -220,6 +232,7 @@ bundle_readme(struct bundle *b, PGresult *w)
 		     "| `rules.json` | the rules in force, frozen at `process`: ages, household cap, excluded occupations, priority regions, provinces, `saldo` |\n"
 		     "| `seed.txt`, `commitment.txt` | the seed revealed at `close`, and the commitment published at `wave create` |\n"
 		     "| `results.csv` | what gelombang stored: `nik,status,reason,lottery_key,card_number,saldo` |\n"
+		     "| `revocation.csv` | once the wave is `SELESAI`: `nik,first_training_at,revoke_at,revoked` for every participant; revoked is `true` exactly when there is no first training at or before `revoke_at` |\n"
 		     "| `recompute.py` | the whole recipe below in Python 3 (standard library only) |\n"
 		     "| `SHA256SUMS` | the SHA-256 of every other file: `sha256sum -c SHA256SUMS` |\n"
 		     "\n"

@@ -115,6 +115,9 @@ cfg_defaults(struct gb_config *cfg)
 	(void)strlist_set(&r->provinces, default_provinces,
 			  NELEM(default_provinces));
 	cfg->saldo = 3550000;
+	cfg->first_training_days = 30;
+	cfg->reminder_days_before = 7;
+	cfg->require_approval = false;
 	cfg->sms_lolos = strdup(default_sms_lolos);
 	cfg->sms_tidak_lolos = strdup(default_sms_tidak_lolos);
 	cfg->sms_window_days = 30;
@@ -222,6 +225,18 @@ static const struct key_spec rules_keys[] = {
 static const struct key_spec benefit_keys[] = {
 	{ .name = "saldo", .kind = K_LLONG, .off = OFF(saldo), .min = 0,
 	  .max = 1000000000000LL },
+	{ .name = "first_training_days", .kind = K_INT,
+	  .off = OFF(first_training_days), .min = 1, .max = 365 },
+	{ .name = "reminder_days_before", .kind = K_INT,
+	  .off = OFF(reminder_days_before), .min = 0, .max = 365 },
+	{ .name = NULL },
+};
+
+static const struct key_spec lifecycle_keys[] = {
+	{ .name = "require_approval", .kind = K_BOOL,
+	  .off = OFF(require_approval) },
+	{ .name = "allow_simulated_clock", .kind = K_BOOL,
+	  .off = OFF(allow_simulated_clock) },
 	{ .name = NULL },
 };
 
@@ -248,21 +263,15 @@ static const struct key_spec jobs_keys[] = {
 	{ .name = NULL },
 };
 
-static const struct key_spec lifecycle_keys[] = {
-	{ .name = "allow_simulated_clock", .kind = K_BOOL,
-	  .off = OFF(allow_simulated_clock) },
-	{ .name = NULL },
-};
-
 static const struct key_spec top_keys[] = {
 	{ .name = "timezone", .kind = K_STRING, .off = OFF(timezone),
 	  .check = check_timezone },
 	{ .name = "database", .kind = K_GROUP, .members = database_keys },
 	{ .name = "rules", .kind = K_GROUP, .members = rules_keys },
 	{ .name = "benefit", .kind = K_GROUP, .members = benefit_keys },
+	{ .name = "lifecycle", .kind = K_GROUP, .members = lifecycle_keys },
 	{ .name = "sms", .kind = K_GROUP, .members = sms_keys },
 	{ .name = "jobs", .kind = K_GROUP, .members = jobs_keys },
-	{ .name = "lifecycle", .kind = K_GROUP, .members = lifecycle_keys },
 	{ .name = NULL },
 };
 

@@ -20,6 +20,8 @@
  *   jobs.standby_wait_seconds  int 0..86400: after its commit, announce
  *                               waits this long for every hot standby to
  *                               replay it; 0 = no wait             (60)
+ *   benefit.reminder_days_before int 0..365: the reminder SMS is queued this
+ *                               many days before revoke_at; 0 = none   (7)
  */
 #ifndef GELOMBANG_CONFIG_H
 #define GELOMBANG_CONFIG_H
@@ -50,6 +52,9 @@ struct gb_config {
 	char *application_name;
 	struct gb_rules rules;
 	long long saldo;    /* benefit.saldo, whole rupiah, 0..10^12, default 3550000 */
+	int first_training_days;  /* benefit.first_training_days, 1..365, default 30 */
+	int reminder_days_before; /* benefit.reminder_days_before, 0..365, default 7 */
+	bool require_approval;	  /* lifecycle.require_approval, default false */
 	char *sms_lolos;
 	char *sms_tidak_lolos;
 	int sms_window_days;

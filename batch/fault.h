@@ -16,7 +16,7 @@
  * and a test of a cached flag afterwards.  Nothing here allocates.
  *
  * Points of a job are named "job:<job>:<moment>".  The points of the
- * lifecycle jobs (close, process, select, announce) and of import come
+ * lifecycle jobs (close, process, select, announce, revoke) and of import come
  * from jobrun.c and job.c (every job) plus the job's own:
  *
  *   every job (jobrun.c)  locked       the wave's advisory lock is held
@@ -37,6 +37,13 @@
  *                         stored       store_selection() done
  *                         state-set    the wave is DISELEKSI (uncommitted)
  *   announce              announced    the wave is DIUMUMKAN (uncommitted)
+ *   revoke (revoke.c; the points of job.c too)
+ *                         revoked      revoke_wave() done (uncommitted)
+ *   remind (revoke.c)     queued       queue_reminders() done (uncommitted)
+ *   training (training import, training.c; jobrun.c's points are named
+ *                         "job:training import:<moment>")
+ *                         header, record-sent, copy-end, rows-stored,
+ *                         end-row, committed
  *   import                wave-checked the wave is open (FOR SHARE)
  *                         header       the header line is accepted
  *                         staging      the staging tables exist

@@ -11,6 +11,7 @@
 #define GELOMBANG_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <libpq-fe.h>
 
@@ -44,6 +45,10 @@ struct gb_opts {
 	bool force;		/* audit --force: write over a bundle */
 	bool failed;		/* history --failed */
 	const char *reason;	/* wave amend/withdraw --reason */
+	const char *note;	/* approve --note */
+	struct gb_timeopt revoke_at; /* wave create --revoke-at */
+	bool has_revoke_at;
+	char recover[256];	/* wave create --recover, as "{18,19}"; "" = none */
 };
 
 struct gb_ctx {
@@ -84,6 +89,15 @@ int cmd_audit(struct gb_ctx *ctx);
 int cmd_report(struct gb_ctx *ctx);
 int cmd_history(struct gb_ctx *ctx);
 int cmd_outbox_export(struct gb_ctx *ctx);
+int cmd_approve(struct gb_ctx *ctx);
+int cmd_training_import(struct gb_ctx *ctx);
+int cmd_revoke(struct gb_ctx *ctx);
+
+/* The results CSV of SPEC §3 (status.c), streamed by COPY in the current
+ * transaction, if any: written to out when out is not NULL, and its SHA-256
+ * put in digest (lowercase hex) when digest is not NULL.  The caller has
+ * checked that the wave has results.  Returns an exit code. */
+int results_stream(struct gb_ctx *ctx, int wave, FILE *out, char digest[65]);
 
 /* The clock of every due/deadline check, as a SQL parameter: --now, or
  * NULL meaning the server's clock (queries use coalesce($n::timestamptz,

@@ -148,7 +148,8 @@ job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_r
 	}
 	if (strcmp(PQgetvalue(res, 0, 3), "t") != 0) {
 		snprintf(msg, sizeof(msg), "not yet due: wave %s %s at %s", w,
-			 strcmp(def->name, "close") == 0 ? "closes" : "is announced",
+			 strcmp(def->name, "close") == 0 ? "closes" :
+			 strcmp(def->name, "revoke") == 0 ? "is revoked" : "is announced",
 			 PQgetvalue(res, 0, 4));
 		log_error("could not %s wave %s: %s", def->name, w, msg);
 		rc = job_stop(ctx, &run, "REFUSED", EXIT_REFUSED, msg);
@@ -480,7 +481,7 @@ const struct job_def job_process = {"process", "DITUTUP", "DIPROSES", "close", N
 const struct job_def job_select = {"select", "DIPROSES", "DISELEKSI", "process", NULL,
 				   NULL, select_work, NULL};
 const struct job_def job_announce = {"announce", "DISELEKSI", "DIUMUMKAN", "select",
-				     "announce_at", NULL, announce_work,
+				     "announce_at", announce_approved, announce_work,
 				     announce_wait_standbys};
 
 static int

@@ -36,7 +36,17 @@ struct job_def {
 	int (*after)(struct gb_ctx *ctx, const char *wave);
 };
 
-extern const struct job_def job_close, job_process, job_select, job_announce;
+extern const struct job_def job_close, job_process, job_select, job_announce, job_revoke;
+
+/* announce's check (approve.c): with lifecycle.require_approval, refuse
+ * (EXIT_REFUSED, "not approved") unless an approval's digest is that of the
+ * results as stored now. */
+int announce_approved(struct gb_ctx *ctx, const char *wave, char *msg, size_t len);
+
+/* The reminder SMS of an announced wave (revoke.c), when due: queued once
+ * per participant (gelombang.queue_reminders), recorded as a "remind" run.
+ * *queued: whether it ran.  Returns an exit code. */
+int remind_if_due(struct gb_ctx *ctx, int wave, bool from_run_due, bool *queued);
 
 /*
  * Run one job on one wave with all of the above.  from_run_due: messages

@@ -47,6 +47,9 @@ enum {
 	O_FORCE = 1 << 16,
 	O_REASON = 1 << 17,
 	O_DEFAULTS = 1 << 18,
+	O_NOTE = 1 << 19,
+	O_REVOKE_AT = 1 << 20,
+	O_RECOVER = 1 << 21,
 };
 
 struct command {
@@ -66,9 +69,11 @@ static const struct command commands[] = {
 	 "Create or upgrade the schema \"gelombang\" from the migrations built into\n"
 	 "this program (sql/ of its source).  Each migration runs in a transaction\n"
 	 "and is recorded; running migrate again changes nothing."},
-	{"wave create", cmd_wave_create, O_WAVE | O_OPENS | O_CLOSES | O_ANNOUNCE | O_QUOTA | O_SEED | O_OPERATOR,
-	 O_WAVE | O_OPENS | O_CLOSES | O_QUOTA, true,
-	 "wave create --wave N --opens T --closes T [--announce T] --quota Q [--seed HEX]",
+	{"wave create", cmd_wave_create,
+	 O_WAVE | O_OPENS | O_CLOSES | O_ANNOUNCE | O_QUOTA | O_SEED | O_OPERATOR | O_REVOKE_AT | O_RECOVER,
+	 O_WAVE | O_OPENS | O_CLOSES, true,
+	 "wave create --wave N --opens T --closes T [--announce T] --quota Q [--seed HEX]\n"
+	 "            [--revoke-at T] [--recover W[,W...]]",
 	 "Create wave N, open for joins from --opens until --closes (exclusive).\n"
 	 "--announce defaults to three days after --closes.  --quota is the national\n"
 	 "quota (per-province quotas: quota set).  Without --seed, 32 random bytes\n"
@@ -76,7 +81,11 @@ static const struct command commands[] = {
 	 "SHA-256 commitment is printed now so that anyone can check it later.\n"
 	 "Refused (exit 1) when N is not greater than every existing wave,\n"
 	 "--opens is before the previous wave's closing time, or --closes is not\n"
-	 "after the clock (a drill with past times gives the clock with --now)."},
+	 "after the clock (a drill with past times gives the clock with --now).\n"
+	 "--revoke-at: the first-training deadline (default 23:59 on the day\n"
+	 "benefit.first_training_days - 1 after the announcement date).\n"
+	 "--recover W,...: add the revoked places of these SELESAI waves to the\n"
+	 "national quota (--quota then defaults to 0); each wave once."},
 	{"wave list", cmd_wave_list, 0, 0, true, "wave list",
 	 "List the waves with their state, times (WIB) and entries."},
 	{"wave show", cmd_wave_show, O_WAVE, O_WAVE, true, "wave show --wave N",
@@ -130,6 +139,24 @@ static const struct command commands[] = {
 	{"announce", cmd_announce, JOB_OPTS, O_WAVE, true, "announce --wave N [--dry-run]",
 	 "At or after the announcement time, publish wave N's results on the\n"
 	 "dashboard and queue one SMS per entry with a phone number."},
+	{"approve", cmd_approve, O_WAVE | O_NOTE | O_OPERATOR, O_WAVE, true,
+	 "approve --wave N [--note TEXT]",
+	 "Approve the stored results of selected wave N for the announcement\n"
+	 "(lifecycle.require_approval).  The approval records the database role,\n"
+	 "the time, the note and the SHA-256 of exactly what \"results --wave N\"\n"
+	 "prints; a later change of the results voids it.  Refused (exit 1) for a\n"
+	 "role that is not a member of gelombang_approver or that ran select."},
+	{"training import", cmd_training_import, O_FILE | O_REJECTS | O_OPERATOR, O_FILE, true,
+	 "training import [--rejects PATH] FILE",
+	 "Load first-training purchases (CSV nik,first_training_at); FILE - reads\n"
+	 "stdin (then --rejects is required).  The earliest time per NIK counts.\n"
+	 "A row whose NIK is not a participant of an announced (DIUMUMKAN) wave,\n"
+	 "or whose time is malformed, goes to the reject file with its line;\n"
+	 "exit 65 when any was rejected.  Importing a file again changes nothing."},
+	{"revoke", cmd_revoke, JOB_OPTS, O_WAVE, true, "revoke --wave N [--dry-run]",
+	 "At or after revoke_at, revoke every participant of announced wave N\n"
+	 "without a first training at or before revoke_at (Kepesertaan Dicabut)\n"
+	 "and move the wave to SELESAI."},
 	{"run-due", cmd_run_due, O_DRYRUN | O_OPERATOR | O_DEFAULTS, 0, true,
 	 "run-due [--dry-run] [--defaults]",
 	 "For every wave, oldest first, run each step whose time has come, in\n"
@@ -305,6 +332,41 @@ command_group(const char *word, const char *next)
 	return help ? -1 : EXIT_USAGE;
 }
 
+/* --recover W[,W...]: wave numbers, as a PostgreSQL array literal "{W,...}" */
+static int
+parse_wave_list(const char *s, char *out, size_t len)
+{
+	const char *p = s;
+	size_t n = 1;
+	int w, r;
+
+	out[0] = '{';
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		char one[16];
+		size_t l = comma ? (size_t) (comma - p) : strlen(p);
+
+		if (l == 0 || l >= sizeof(one))
+			return usage_error("--recover: \"%s\" is not a list of wave numbers (e.g. 18,19)", s);
+		memcpy(one, p, l);
+		one[l] = '\0';
+		if (strspn(one, "0123456789") != l)
+			return usage_error("--recover: \"%s\" is not a list of wave numbers (e.g. 18,19)", s);
+		if ((r = parse_wave(one, &w)) != 0)
+			return r;
+		r = snprintf(out + n, len - n, "%s%d", n > 1 ? "," : "", w);
+		if (r < 0 || (size_t) r + 2 >= len - n)
+			return usage_error("--recover: \"%s\" lists too many waves", s);
+		n += (size_t) r;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	out[n++] = '}';
+	out[n] = '\0';
+	return 0;
+}
+
 static const struct command *
 find_command(int argc, char **argv, int *consumed)
 {
@@ -347,6 +409,9 @@ static const struct option sub_options[] = {
 	{"force", no_argument, NULL, 1013},
 	{"reason", required_argument, NULL, 1015},
 	{"defaults", no_argument, NULL, 1014},
+	{"note", required_argument, NULL, 1016},
+	{"revoke-at", required_argument, NULL, 1017},
+	{"recover", required_argument, NULL, 1018},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -373,6 +438,9 @@ option_bit(int c)
 	case 1013: return O_FORCE;
 	case 1015: return O_REASON;
 	case 1014: return O_DEFAULTS;
+	case 1016: return O_NOTE;
+	case 1017: return O_REVOKE_AT;
+	case 1018: return O_RECOVER;
 	}
 	return 0;
 }
@@ -383,7 +451,8 @@ option_name(int bit)
 	static const char *names[] = {"--wave", "FILE", "--opens", "--closes", "--announce",
 				      "--quota", "--seed", "--nik", "--dry-run", "--rejects",
 				      "--format", "--output", "--limit", "--independent",
-				      "--failed", "--operator", "--force", "--reason", "--defaults"};
+				      "--failed", "--operator", "--force", "--reason", "--defaults",
+				      "--note", "--revoke-at", "--recover"};
 	int i;
 
 	for (i = 0; i < (int) (sizeof(names) / sizeof(names[0])); i++)
@@ -496,6 +565,12 @@ parse_command_options(struct gb_ctx *ctx, const struct command *cmd, int argc, c
 				rc = usage_error("--reason: \"%s\" says nothing: say why", optarg);
 			o->reason = optarg;
 			break;
+		case 1016: o->note = optarg; break;
+		case 1017:
+			rc = parse_time("--revoke-at", optarg, &o->revoke_at);
+			o->has_revoke_at = true;
+			break;
+		case 1018: rc = parse_wave_list(optarg, o->recover, sizeof(o->recover)); break;
 		}
 		if (rc)
 			return rc;
@@ -514,6 +589,11 @@ parse_command_options(struct gb_ctx *ctx, const struct command *cmd, int argc, c
 
 		fprintf(stderr, "gelombang: error: %s needs %s\n", cmd->name,
 			option_name(missing & -missing));
+		fprintf(stderr, "Usage: gelombang %s\n", cmd->usage);
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd->name, "wave create") == 0 && !(seen & (O_QUOTA | O_RECOVER))) {
+		fprintf(stderr, "gelombang: error: wave create needs --quota (or --recover)\n");
 		fprintf(stderr, "Usage: gelombang %s\n", cmd->usage);
 		return EXIT_USAGE;
 	}

@@ -184,6 +184,19 @@ def check_bundle(here):
             stored_cards[c] = nik
     for nik in sorted(set(reason) - seen):
         problems.append(f"{nik}: registration without a result in results.csv")
+
+    # SPEC section 10: revoke revoked every participant of a SELESAI wave
+    # without a first training at or before revoke_at, and no other
+    if os.path.exists(os.path.join(here, "revocation.csv")):
+        for row in table("revocation.csv"):
+            nik = row["nik"]
+            if reason.get(nik, "not a registration") is not None:
+                problems.append(f"{nik}: in revocation.csv but not a participant")
+                continue
+            ft = row["first_training_at"]
+            want = "false" if ft and instant(ft) <= instant(row["revoke_at"]) else "true"
+            if row["revoked"] != want:
+                problems.append(f"{nik}: revoked: stored {row['revoked']}, recomputed {want}")
     return len(reason), problems
 
 

@@ -160,7 +160,11 @@ report_read(PGconn *conn, struct report *r, char *msg, size_t len)
 	    !(r->draw = db_query(conn, "count the draw",
 				 "select dimension, tier, unit, category, eligible, selected, expected"
 				 " from gelombang.report_draw($1::int)",
-				 1, params)))
+				 1, params)) ||
+	    !(r->lifecycle = db_query(conn, "read the approvals and the revocation",
+				      "select section, key, measure, value"
+				      " from gelombang.report_lifecycle($1::int)",
+				      1, params)))
 		return db_failure_exit();
 	return 0;
 }
@@ -344,6 +348,12 @@ report_text(FILE *out, const struct report *r)
 	fprintf(out, "  %-8s %10lld %10lld %10lld %10lld %7s\n", "total", r->entries, r->eligible,
 		r->selected, quota_total, pct);
 
+	fprintf(out, "\napproval and revocation:\n");
+	for (i = 0; i < PQntuples(r->lifecycle); i++)
+		fprintf(out, "  %-10s %-8s %-15s %s\n", PQgetvalue(r->lifecycle, i, 0),
+			PQgetvalue(r->lifecycle, i, 1), PQgetvalue(r->lifecycle, i, 2),
+			PQgetvalue(r->lifecycle, i, 3));
+
 	for (d = 0; d < REPORT_DIMENSIONS; d++)
 		text_draw_table(out, r, &r->fair[d]);
 	fprintf(out, "\n(expected, exp.rate: what a uniform draw within each priority tier and"
@@ -418,6 +428,9 @@ report_csv(FILE *out, const struct report *r)
 					      report_d(r->provinces, i, RP_QUOTA));
 		}
 	}
+	for (i = 0; i < PQntuples(r->lifecycle); i++)
+		csv_row(out, PQgetvalue(r->lifecycle, i, 0), PQgetvalue(r->lifecycle, i, 1),
+			PQgetvalue(r->lifecycle, i, 2), PQgetvalue(r->lifecycle, i, 3));
 	for (d = 0; d < REPORT_DIMENSIONS; d++) {
 		const struct report_fairness *f = &r->fair[d];
 
@@ -448,6 +461,7 @@ report_free(struct report *r)
 	PQclear(r->reasons);
 	PQclear(r->provinces);
 	PQclear(r->draw);
+	PQclear(r->lifecycle);
 }
 
 static int

@@ -47,6 +47,8 @@ struct report {
 	PGresult *reasons;	/* status, reason, entries */
 	PGresult *provinces;	/* RP_* */
 	PGresult *draw;		/* RD_* */
+	PGresult *lifecycle;	/* section, key, measure, value: approvals and
+				   revocation (gelombang.report_lifecycle) */
 	struct report_fairness fair[REPORT_DIMENSIONS];
 	long long entries, eligible, selected;
 };

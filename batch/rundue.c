@@ -22,7 +22,7 @@ static int
 rundue_next_step(struct gb_ctx *ctx, int wave, const struct job_def **step, bool *due)
 {
 	char w[16];
-	const char *params[2] = {w, gb_now_param(ctx)};
+	const char *params[3] = {w, gb_now_param(ctx), ctx->cfg.require_approval ? "t" : "f"};
 	PGresult *res;
 	const struct job_def *def = NULL;
 	const char *state;
@@ -32,9 +32,15 @@ rundue_next_step(struct gb_ctx *ctx, int wave, const struct job_def **step, bool
 	snprintf(w, sizeof(w), "%d", wave);
 	res = db_query(ctx->conn, "read the wave",
 		       "select state, closes_at <= coalesce($2::timestamptz, now()),"
-		       " announce_at <= coalesce($2::timestamptz, now())"
-		       " from gelombang.wave where wave = $1::int",
-		       2, params);
+		       " announce_at <= coalesce($2::timestamptz, now()),"
+		       " revoke_at <= coalesce($2::timestamptz, now()),"
+		       /* SPEC §9: a wave without any approval waits quietly;
+			* one whose approval no longer matches is refused by
+			* announce, and recorded */
+		       " $3::boolean and not exists (select 1 from gelombang.approval a"
+		       "  where a.wave = w.wave)"
+		       " from gelombang.wave w where wave = $1::int",
+		       3, params);
 	if (!res)
 		return db_failure_exit();
 	if (PQntuples(res) == 0) {
@@ -54,6 +60,14 @@ rundue_next_step(struct gb_ctx *ctx, int wave, const struct job_def **step, bool
 	} else if (strcmp(state, "DISELEKSI") == 0) {
 		def = &job_announce;
 		*due = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+		if (*due && strcmp(PQgetvalue(res, 0, 4), "t") == 0) {
+			log_info("wave %d waits for approval before its announcement"
+				 " (gelombang approve --wave %d)", wave, wave);
+			*due = false;
+		}
+	} else if (strcmp(state, "DIUMUMKAN") == 0) {
+		def = &job_revoke;
+		*due = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
 	}
 	PQclear(res);
 	*step = def;
@@ -173,7 +187,7 @@ cmd_run_due(struct gb_ctx *ctx)
 	int *waves;
 
 	res = db_query(ctx->conn, "list the waves",
-		       "select wave from gelombang.wave where state < 'DIUMUMKAN' and withdrawn_at is null"
+		       "select wave from gelombang.wave where state < 'SELESAI' and withdrawn_at is null"
 		       " order by wave", 0, NULL);
 	if (!res)
 		return db_failure_exit();
@@ -204,6 +218,19 @@ cmd_run_due(struct gb_ctx *ctx)
 				if (!failed)
 					rc = r;
 				failed++;
+				break;
+			}
+			if (def == &job_revoke && !due) {
+				bool queued;
+
+				r = remind_if_due(ctx, waves[i], true, &queued);
+				if (r == EXIT_BUSY)
+					busy++;
+				else if (r != EXIT_DONE) {
+					if (!failed)
+						rc = r;
+					failed++;
+				}
 				break;
 			}
 			if (!def || !due)

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "db.h"
 #include "gelombang.h"
 #include "log.h"
@@ -54,10 +56,9 @@ cmd_status(struct gb_ctx *ctx)
 int
 cmd_results(struct gb_ctx *ctx)
 {
-	char w[16], sql[1024], *buf;
+	char w[16];
 	const char *params[1] = {w};
 	PGresult *res;
-	int n, rc = EXIT_DONE;
 
 	snprintf(w, sizeof(w), "%d", ctx->opt.wave);
 	res = db_query(ctx->conn, "check the wave",
@@ -76,26 +77,59 @@ cmd_results(struct gb_ctx *ctx)
 		return EXIT_REFUSED;
 	}
 	PQclear(res);
+	return results_stream(ctx, ctx->opt.wave, stdout, NULL);
+}
+
+int
+results_stream(struct gb_ctx *ctx, int wave, FILE *out, char digest[65])
+{
+	static const char header[] = "nik,status,reason,lottery_key,card_number\n";
+	char sql[1024], *buf;
+	PGresult *res;
+	EVP_MD_CTX *md = NULL;
+	unsigned char sum[EVP_MAX_MD_SIZE];
+	unsigned int sumlen = 0, i;
+	int n, rc = EXIT_DONE;
+
+	if (digest) {
+		digest[0] = '\0';
+		md = EVP_MD_CTX_new();
+		if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+			EVP_MD_CTX_free(md);
+			log_error("could not compute the results digest");
+			return EXIT_SOFTWARE;
+		}
+	}
 	/* the wave number was parsed as an integer, so formatting it into
-	 * the COPY (which takes no parameters) is safe */
+	 * the COPY (which takes no parameters) is safe.  SPEC §10: after
+	 * revoke the revoked show DICABUT, keeping key and card. */
 	snprintf(sql, sizeof(sql),
-		 "copy (select o.nik, case when o.reason is null then 'LOLOS' else 'TIDAK_LOLOS' end,"
+		 "copy (select o.nik, case when v.nik is not null then 'DICABUT'"
+		 " when o.reason is null then 'LOLOS' else 'TIDAK_LOLOS' end,"
 		 " o.reason, encode(o.lottery_key, 'hex'), p.card_number"
 		 " from gelombang.outcome o"
 		 " left join gelombang.participant p on o.reason is null and p.nik = o.nik and p.wave = o.wave"
+		 " left join gelombang.revoked v on o.reason is null and v.nik = o.nik and v.wave = o.wave"
 		 " where o.wave = %d order by o.nik)"
 		 " to stdout with (format csv)",
-		 ctx->opt.wave);
+		 wave);
 	res = PQexec(ctx->conn, sql);
 	if (PQresultStatus(res) != PGRES_COPY_OUT) {
 		log_error("could not read the results: %s", PQerrorMessage(ctx->conn));
 		PQclear(res);
-		return EXIT_SOFTWARE;
+		EVP_MD_CTX_free(md);
+		return db_connection_lost(ctx->conn) ? EXIT_UNAVAILABLE : EXIT_SOFTWARE;
 	}
 	PQclear(res);
-	fputs("nik,status,reason,lottery_key,card_number\n", stdout);
+	if (out)
+		fputs(header, out);
+	if (md)
+		EVP_DigestUpdate(md, header, sizeof(header) - 1);
 	while ((n = PQgetCopyData(ctx->conn, &buf, 0)) > 0) {
-		fwrite(buf, 1, (size_t) n, stdout);
+		if (out)
+			fwrite(buf, 1, (size_t) n, out);
+		if (md)
+			EVP_DigestUpdate(md, buf, (size_t) n);
 		PQfreemem(buf);
 	}
 	if (n == -2)
@@ -106,6 +140,14 @@ cmd_results(struct gb_ctx *ctx)
 			rc = EXIT_SOFTWARE;
 		}
 		PQclear(res);
+	}
+	if (md) {
+		if (rc == EXIT_DONE && EVP_DigestFinal_ex(md, sum, &sumlen))
+			for (i = 0; i < sumlen && i < 32; i++)
+				sprintf(digest + 2 * i, "%02x", sum[i]);
+		else if (rc == EXIT_DONE)
+			rc = EXIT_SOFTWARE;
+		EVP_MD_CTX_free(md);
 	}
 	return rc;
 }

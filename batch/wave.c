@@ -90,18 +90,43 @@ wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char 
 	return rc;
 }
 
+/* SPEC §10: the first-training deadline comes after the announcement */
+static int
+wave_check_revoke_at(struct gb_ctx *ctx, const char *w, const char *closes, const char *announce,
+		     const char *revoke_at)
+{
+	const char *params[3] = {closes, announce, revoke_at};
+	PGresult *res;
+	int rc = EXIT_DONE;
+
+	res = db_query(ctx->conn, "check the revocation time",
+		       "select $3::timestamptz <= coalesce($2::timestamptz,"
+		       " $1::timestamptz + interval '3 days')",
+		       3, params);
+	if (!res)
+		return db_failure_exit();
+	if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+		log_error("could not create wave %s: --revoke-at must be after the announcement", w);
+		rc = EXIT_REFUSED;
+	}
+	PQclear(res);
+	return rc;
+}
+
 int
 cmd_wave_create(struct gb_ctx *ctx)
 {
 	struct gb_opts *o = &ctx->opt;
 	struct job_run run;
-	char w[16], quota[24], seed[65], msg[160];
-	const char *params[6];
+	char w[16], quota[24], seed[65], msg[160], days[16], sql[1536];
+	const char *params[10];
+	bool full;
 	PGresult *res = NULL;
 	int rc;
 
 	snprintf(w, sizeof(w), "%d", o->wave);
-	snprintf(quota, sizeof(quota), "%lld", o->quota);
+	snprintf(quota, sizeof(quota), "%lld", o->has_quota ? o->quota : 0);
+	snprintf(days, sizeof(days), "%d", ctx->cfg.first_training_days);
 	if (o->seed[0])
 		memcpy(seed, o->seed, sizeof(seed));
 	else if (wave_random_seed(seed) != 0) {
@@ -123,6 +148,9 @@ cmd_wave_create(struct gb_ctx *ctx)
 
 	rc = wave_check_new(ctx, w, o->opens.pg, o->closes.pg, o->has_announce ? o->announce.pg : NULL,
 			    seed);
+	if (rc == 0 && o->has_revoke_at)
+		rc = wave_check_revoke_at(ctx, w, o->closes.pg, o->has_announce ? o->announce.pg : NULL,
+					  o->revoke_at.pg);
 	if (rc != 0) {
 		jr_fail(ctx, &run, rc, "refused: wave number, times or seed break the rules");
 		goto unlock;
@@ -133,15 +161,36 @@ cmd_wave_create(struct gb_ctx *ctx)
 	params[3] = o->has_announce ? o->announce.pg : NULL;
 	params[4] = quota;
 	params[5] = seed;
+	params[6] = o->has_revoke_at ? o->revoke_at.pg : NULL;
+	params[7] = days;
+	params[8] = ctx->cfg.timezone;
+	params[9] = o->recover[0] ? o->recover : NULL;
+	/* SPEC §10: revoke_at defaults to 23:59 in the timezone on the day
+	 * first_training_days - 1 after the announcement date there, which
+	 * create_wave computes itself for 30 days in the session's timezone
+	 * (the configured one): only what differs is passed, so that a
+	 * schema older than the revocation still takes a plain wave */
+	full = o->has_revoke_at || o->recover[0] || ctx->cfg.first_training_days != 30;
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s",
+		 "select gelombang.create_wave($1::int, $2::timestamptz, $3::timestamptz,"
+		 " a.t, $5::bigint, $6",
+		 full ? ", r.t, $10::int[]), w.*," : "), w.*,",
+		 o->recover[0] ? " $5::bigint + coalesce((select sum(x.revoked) from gelombang.wave x"
+				 "  where x.wave = any($10::int[])), 0)"
+			       : " $5::bigint",
+		 " from (select coalesce($4::timestamptz, $3::timestamptz + interval '3 days') t) a,"
+		 " lateral (select coalesce($7::timestamptz, ((a.t at time zone $9)::date"
+		 "  + ($8::int - 1) + time '23:59') at time zone $9) t) r,",
+		 " lateral (select " SQL_WIB("$2::timestamptz") ", " SQL_WIB("$3::timestamptz") ","
+		 SQL_WIB("a.t") ", " SQL_WIB("r.t") ") w");
 	if (db_begin(ctx->conn) != 0 ||
-	    !(res = db_query(ctx->conn, "create the wave",
-			     "select gelombang.create_wave($1::int, $2::timestamptz, $3::timestamptz,"
-			     " coalesce($4::timestamptz, $3::timestamptz + interval '3 days'),"
-			     " $5::bigint, $6), w.*"
-			     " from (select gelombang.wib($2::timestamptz), gelombang.wib($3::timestamptz),"
-			     " gelombang.wib(coalesce($4::timestamptz, $3::timestamptz + interval '3 days'))) w",
-			     6, params))) {
-		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
+	    !(res = db_query(ctx->conn, "create the wave", sql, full ? 10 : 9, params))) {
+		/* create_wave: a wave to recover that is not SELESAI or was
+		 * recovered already; revoke_at not after the announcement */
+		rc = db_failure_exit();
+		if (strcmp(db_failure_sqlstate(), "55000") == 0 || strcmp(db_failure_sqlstate(), "23514") == 0)
+			rc = EXIT_REFUSED;
+		rc = jr_fail(ctx, &run, rc, NULL);
 		goto unlock;
 	}
 	snprintf(msg, sizeof(msg), "wave %s created, commitment %s", w, PQgetvalue(res, 0, 0));
@@ -150,7 +199,11 @@ cmd_wave_create(struct gb_ctx *ctx)
 		goto unlock;
 	}
 	printf("wave %s created: opens %s, closes %s, announce %s, quota %s\n", w,
-	       PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3), quota);
+	       PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 5));
+	printf("first-training deadline (revoke_at): %s\n", PQgetvalue(res, 0, 4));
+	if (o->recover[0])
+		printf("quota %s = --quota %s + the places revoked in waves %.*s\n", PQgetvalue(res, 0, 5),
+		       quota, (int) strlen(o->recover) - 2, o->recover + 1);
 	printf("seed commitment (sha256 of the seed): %s\n", PQgetvalue(res, 0, 0));
 	if (!o->seed[0])
 		log_info("the seed was drawn from the operating system; it is revealed when the wave closes");
@@ -289,6 +342,42 @@ cmd_wave_list(struct gb_ctx *ctx)
 	return EXIT_DONE;
 }
 
+/* the approvals, the waves whose places this one recovered, and the wave
+ * that recovered this one's (SPEC §9, §10) */
+static int
+wave_show_lifecycle(struct gb_ctx *ctx, const char *const *params)
+{
+	PGresult *res;
+	int i;
+
+	res = db_query(ctx->conn, "show the approvals",
+		       "select approved_by, " SQL_WIB("approved_at") ", results_digest, coalesce(note, '')"
+		       " from gelombang.approval where wave = $1::int order by id",
+		       1, params);
+	if (!res)
+		return -1;
+	for (i = 0; i < PQntuples(res); i++)
+		printf("approved:    %s by %s, results digest %s%s%s\n", PQgetvalue(res, i, 1),
+		       PQgetvalue(res, i, 0), PQgetvalue(res, i, 2), *PQgetvalue(res, i, 3) ? "; note: " : "",
+		       PQgetvalue(res, i, 3));
+	PQclear(res);
+	res = db_query(ctx->conn, "show the recovered places",
+		       "select 'from', source_wave, places from gelombang.wave_recovery where wave = $1::int"
+		       " union all"
+		       " select 'to', wave, places from gelombang.wave_recovery where source_wave = $1::int"
+		       " order by 1, 2",
+		       1, params);
+	if (!res)
+		return -1;
+	for (i = 0; i < PQntuples(res); i++)
+		if (strcmp(PQgetvalue(res, i, 0), "from") == 0)
+			printf("  recovered from wave %s: %s places\n", PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+		else
+			printf("places recovered by wave %s: %s\n", PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+	PQclear(res);
+	return 0;
+}
+
 int
 cmd_wave_show(struct gb_ctx *ctx)
 {
@@ -308,7 +397,8 @@ cmd_wave_show(struct gb_ctx *ctx)
 		       " gelombang.wib(w.announced_at), w.rules_digest,"
 		       " (select count(*) from gelombang.wave_quota q where q.wave = w.wave),"
 		       " (select sum(q.quota) from gelombang.wave_quota q where q.wave = w.wave),"
-		       " " SQL_WIB("w.withdrawn_at")
+		       " gelombang.wib(w.withdrawn_at),"
+		       " gelombang.wib(w.revoke_at), gelombang.wib(w.revoked_at), w.revoked, w.recovered"
 		       " from gelombang.wave w where w.wave = $1::int",
 		       1, params);
 	if (!res)
@@ -326,6 +416,7 @@ cmd_wave_show(struct gb_ctx *ctx)
 	printf("opens:       %s\n", PQgetvalue(res, 0, 1));
 	printf("closes:      %s\n", PQgetvalue(res, 0, 2));
 	printf("announce:    %s\n", PQgetvalue(res, 0, 3));
+	printf("revoke_at:   %s (first-training deadline)\n", PQgetvalue(res, 0, 16));
 	printf("entries:     %s\n", PQgetvalue(res, 0, 7));
 	/* SPEC §4: with per-province quotas the national one is not used */
 	if (strcmp(PQgetvalue(res, 0, 13), "0") == 0)
@@ -346,7 +437,15 @@ cmd_wave_show(struct gb_ctx *ctx)
 		printf("selected:    %s\n", PQgetvalue(res, 0, 10));
 	if (!PQgetisnull(res, 0, 11))
 		printf("announced:   %s\n", PQgetvalue(res, 0, 11));
+	if (!PQgetisnull(res, 0, 17))
+		printf("revoked:     %s (%s participants DICABUT)\n", PQgetvalue(res, 0, 17),
+		       PQgetvalue(res, 0, 18));
+	if (strcmp(PQgetvalue(res, 0, 19), "0") != 0)
+		printf("recovered:   %s places of the quota come from earlier waves\n",
+		       PQgetvalue(res, 0, 19));
 	PQclear(res);
+	if (wave_show_lifecycle(ctx, params) != 0)
+		return db_failure_exit();
 
 	q = db_query(ctx->conn, "show the quotas",
 		     "select province, quota from gelombang.wave_quota where wave = $1::int order by province",

@@ -25,6 +25,8 @@
 --   participant kk                kk       / kk of the registration
 --   frozen earlier participant    in frozen_prior or not / participants now
 --   frozen household prior        prior    / participants now
+--   revoked                       DICABUT or not / the same from the
+--                                 first trainings (SELESAI waves)
 --
 -- The last two compare what process froze with what the participants
 -- table says today.  Participants of earlier waves are final before a
@@ -45,8 +47,9 @@ language sql stable set jit = off as $$
 -- right there, by one test that holds whenever no item below could; only
 -- the rest is taken apart into the items (ten per entry: at a million
 -- entries, taking every entry apart cost as much as the recomputation).
--- A stored card number equal to the recomputed one is valid as the
--- recomputed one is (and audit checks every card in C besides).  The
+-- Card numbers are drawn at random, so the test holds a card to its form
+-- (16 digits, Luhn) rather than to a recomputed number; audit checks every
+-- card in C besides, and their uniqueness below.  The
 -- joins are the planner's: a merge join of the selection and the
 -- outcomes in NIK order, the participants hashed (forcing merge joins
 -- throughout measured the same: the recomputation is the cost).
@@ -69,7 +72,8 @@ with j as (
 		and s.lottery_key is not distinct from o.lottery_key
 		and (p.nik is not null) = (s.reason is null)
 		and (p.nik is null
-		     or (p.card_number = s.card_number and p.saldo = s.saldo and p.kk = s.kk)), false)
+		     or (p.card_number ~ '^[0-9]{16}$' and gelombang.luhn_valid(p.card_number)
+			 and p.saldo = s.saldo and p.kk = s.kk)), false)
 ),
 per_entry as (
 	select j.nik, d.item, d.stored, d.recomputed
@@ -124,6 +128,18 @@ kk_prior as (
 		group by x.kk
 	) n on n.kk = f.kk
 	where f.prior is distinct from n.prior
+),
+-- SPEC §10: in a SELESAI wave, every participant without a first training
+-- at or before revoke_at, and no other, is revoked.  The first trainings of
+-- the wave cannot change from revoke on (guards.sql), so they are the
+-- data revoke decided on.
+revocation as (
+	select coalesce(v.nik, c.nik) as nik, v.nik is not null as stored
+	from (select v.nik from gelombang.revoked v where v.wave = p_wave) v
+	full join (select c.nik from gelombang.revocation(p_wave) c
+		   where (select w.state from gelombang.wave w where w.wave = p_wave) = 'SELESAI') c
+		on c.nik = v.nik
+	where v.nik is null or c.nik is null
 )
 select d.nik, d.item, d.stored, d.recomputed
 from (
@@ -142,6 +158,11 @@ from (
 	select 'KK ' || kk, 'frozen household prior', coalesce(frozen::text, '0'),
 		coalesce(now::text, '0')
 	from kk_prior
+	union all
+	select nik, 'revoked',
+		case when stored then 'DICABUT' else 'not revoked' end,
+		case when stored then 'not revoked' else 'DICABUT' end
+	from revocation
 ) d
 order by d.nik, d.item
 $$;
@@ -353,4 +374,40 @@ language sql stable as $$
 	where not coalesce(p_failed, false)
 	   or h.outcome in ('FAILED', 'INTERRUPTED', 'DEAD', 'REFUSED', 'BUSY')
 	order by h.id
+$$;
+
+-- report: the approvals and the revocation (SPEC §9, §10) as
+-- section,key,measure,value rows: each approval (role, time, digest), the
+-- revocation time, and once revoked the number revoked in all and per
+-- province of domicile (the provinces of report_provinces).
+create or replace function gelombang.report_lifecycle(p_wave integer)
+returns table (section text, key text, measure text, value text)
+language sql stable as $$
+	select x.section, x.key, x.measure, x.value
+	from (
+		select 1 as o, a.id as n, m.k, 'approval' as section, a.id::text as key,
+			m.measure, m.value
+		from gelombang.approval a
+		cross join lateral (values
+			(1, 'approved_by', a.approved_by),
+			(2, 'approved_at', to_char(a.approved_at at time zone interval '+07:00',
+				'YYYY-MM-DD HH24:MI:SS') || ' WIB'),
+			(3, 'results_digest', a.results_digest)) as m(k, measure, value)
+		where a.wave = p_wave
+		union all
+		select 2, 0, 0, 'revocation', 'wave', 'revoke_at',
+			to_char(w.revoke_at at time zone interval '+07:00', 'YYYY-MM-DD HH24:MI:SS') || ' WIB'
+		from gelombang.wave w where w.wave = p_wave
+		union all
+		select 3, 0, 0, 'revocation', 'wave', 'revoked', w.revoked::text
+		from gelombang.wave w where w.wave = p_wave and w.state = 'SELESAI'
+		union all
+		select 4, 0, 0, 'revocation', c.province, 'revoked', c.n::text
+		from (select left(r.region_code, 2) as province, count(*) as n
+		      from gelombang.revoked v
+		      join gelombang.registration r on r.wave = v.wave and r.nik = v.nik
+		      where v.wave = p_wave
+		      group by 1) c
+	) x
+	order by x.o, x.n, x.k, x.key
 $$;

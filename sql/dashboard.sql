@@ -9,6 +9,7 @@ returns text language sql immutable strict parallel safe as $$
 		when 'DALAM_PROSES_SELEKSI' then 'Dalam Proses Seleksi'
 		when 'LOLOS' then 'Lolos'
 		when 'TIDAK_LOLOS' then 'Tidak Lolos'
+		when 'DICABUT' then 'Kepesertaan Dicabut'
 	end
 $$;
 
@@ -39,11 +40,15 @@ select r.nik::text as nik, r.wave, st.status, gelombang.status_label(st.status) 
 from gelombang.registration r
 join gelombang.wave w on w.wave = r.wave
 left join gelombang.outcome o
-	on w.state = 'DIUMUMKAN' and o.wave = r.wave and o.nik = r.nik
+	on w.state >= 'DIUMUMKAN' and o.wave = r.wave and o.nik = r.nik
 left join gelombang.participant p
-	on w.state = 'DIUMUMKAN' and o.reason is null and p.nik = o.nik and p.wave = o.wave
+	on w.state >= 'DIUMUMKAN' and o.reason is null and p.nik = o.nik and p.wave = o.wave
+-- SPEC §10: a revoked participant shows neither card nor saldo
+left join gelombang.revoked v
+	on w.state = 'SELESAI' and o.reason is null and v.nik = o.nik and v.wave = o.wave
 cross join lateral (select case
 	when w.state < 'DIUMUMKAN' then gelombang.wave_status(w)
+	when v.nik is not null then 'DICABUT'
 	when o.nik is not null and o.reason is null then 'LOLOS'
 	else 'TIDAK_LOLOS' end as status) st;
 
@@ -171,9 +176,12 @@ language sql stable as $$
 	where w.state < 'DIUMUMKAN' and (p_wave is null or w.wave = p_wave)
 	union all
 	select w.wave, w.state,
-		case when o.reason is null then 'LOLOS' else 'TIDAK_LOLOS' end, count(*)
+		case when v.nik is not null then 'DICABUT'
+		     when o.reason is null then 'LOLOS' else 'TIDAK_LOLOS' end, count(*)
 	from gelombang.wave w join gelombang.outcome o on o.wave = w.wave
-	where w.state = 'DIUMUMKAN' and (p_wave is null or w.wave = p_wave)
+	left join gelombang.revoked v on w.state = 'SELESAI' and o.reason is null
+		and v.nik = o.nik and v.wave = o.wave
+	where w.state >= 'DIUMUMKAN' and (p_wave is null or w.wave = p_wave)
 	group by 1, 2, 3
 	order by 1, 3
 $$;

@@ -200,3 +200,94 @@ end $$;
 create or replace trigger participant_wave_exists after insert on gelombang.participant
 	referencing new table as new_rows
 	for each statement execute function gelombang.participant_wave_exists();
+
+-- Approval, first training, revocation (SPEC §9, §10) --------------------------
+
+-- revoke_at is fixed at creation; what revoke and wave create recorded
+-- never changes.
+create or replace function gelombang.wave_revoke_guard() returns trigger
+language plpgsql as $$
+begin
+	if new.revoke_at is distinct from old.revoke_at
+	   or new.recovered is distinct from old.recovered
+	   or (old.revoked_at is not null and new.revoked_at is distinct from old.revoked_at)
+	   or (old.revoked is not null and new.revoked is distinct from old.revoked) then
+		raise exception 'wave %: revoke_at and what revoke recorded cannot change', old.wave
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	return new;
+end $$;
+
+create or replace trigger wave_revoke_guard before update on gelombang.wave
+	for each row execute function gelombang.wave_revoke_guard();
+
+-- An approval is written by a member of gelombang_approver who did not run
+-- the wave's select, while the wave is DISELEKSI; approve checks the same
+-- first and says so more kindly.
+create or replace function gelombang.approval_guard() returns trigger
+language plpgsql as $$
+declare
+	s gelombang.wave_state;
+begin
+	new.approved_by := session_user;
+	select state into s from gelombang.wave where wave = new.wave;
+	if s is distinct from 'DISELEKSI' then
+		raise exception 'wave % is %: only a selected wave (DISELEKSI) can be approved',
+			new.wave, coalesce(s::text, 'not a wave')
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	if not pg_has_role(session_user, 'gelombang_approver', 'MEMBER') then
+		raise exception 'role % is not a member of gelombang_approver', session_user
+			using errcode = 'insufficient_privilege';
+	end if;
+	if exists (select 1 from gelombang.job_run j
+		   join gelombang.job_run_end e on e.run_id = j.id and e.outcome = 'SUCCEEDED'
+		   where j.job = 'select' and j.wave = new.wave and j.db_role = session_user::text) then
+		raise exception 'role % ran the select of wave %: another role must approve it',
+			session_user, new.wave
+			using errcode = 'insufficient_privilege';
+	end if;
+	return new;
+end $$;
+
+create or replace trigger approval_guard before insert on gelombang.approval
+	for each row execute function gelombang.approval_guard();
+
+-- A first training changes only to an earlier time, and only while its
+-- wave is DIUMUMKAN: from revoke on, a wave's first trainings are what
+-- revoke decided on, and what audit recomputes from.
+create or replace function gelombang.first_training_guard() returns trigger
+language plpgsql as $$
+begin
+	if tg_op = 'DELETE' or new.nik <> old.nik or new.wave <> old.wave
+	   or new.first_training_at >= old.first_training_at
+	   or (select state from gelombang.wave where wave = old.wave) is distinct from 'DIUMUMKAN' then
+		raise exception '% of the first training of % is not allowed', tg_op, old.nik
+			using errcode = 'insufficient_privilege',
+			      hint = 'Only an earlier purchase replaces a first training, and only until the wave is revoked.';
+	end if;
+	return new;
+end $$;
+
+create or replace trigger first_training_guard before update or delete on gelombang.first_training
+	for each row execute function gelombang.first_training_guard();
+
+create or replace trigger approval_no_change before update or delete on gelombang.approval
+	for each row execute function gelombang.refuse_change();
+create or replace trigger revoked_no_change before update or delete on gelombang.revoked
+	for each row execute function gelombang.refuse_change();
+create or replace trigger wave_recovery_no_change before update or delete on gelombang.wave_recovery
+	for each row execute function gelombang.refuse_change();
+create or replace trigger reminder_no_change before update or delete on gelombang.reminder
+	for each row execute function gelombang.refuse_change();
+
+do $$
+declare t text;
+begin
+	foreach t in array array['approval', 'first_training', 'revoked', 'wave_recovery', 'reminder']
+	loop
+		execute format('create or replace trigger %I before truncate on gelombang.%I
+			for each statement execute function gelombang.refuse_truncate()',
+			t || '_no_truncate', t);
+	end loop;
+end $$;

@@ -7,18 +7,54 @@
 
 -- A wave gets its registration partition at creation.  Its outcome
 -- partition is made by select (outcome_load_begin/end): until then an
--- outcome of the wave cannot be stored at all.
+-- outcome of the wave cannot be stored at all.  p_recover: earlier SELESAI
+-- waves whose revoked places (SPEC §10) are added to the national quota,
+-- each recoverable once (wave_recovery's key refuses a second time).
+-- Without p_revoke, wave_revoke_at_default fills in SPEC §10's default
+-- for 30 days (wave create passes revoke_at when the configuration differs).
 create or replace function gelombang.create_wave(p_wave integer, p_opens timestamptz,
-	p_closes timestamptz, p_announce timestamptz, p_quota bigint, p_seed text)
+	p_closes timestamptz, p_announce timestamptz, p_quota bigint, p_seed text,
+	p_revoke timestamptz default null, p_recover integer[] default null)
 returns text language plpgsql security definer
 set search_path = pg_catalog, pg_temp as $$
 declare
 	c text;
+	src record;
+	places bigint := 0;
 begin
-	insert into gelombang.wave (wave, opens_at, closes_at, announce_at, quota, seed, commitment)
-	values (p_wave, p_opens, p_closes, p_announce, p_quota, lower(p_seed),
-		encode(sha256(convert_to(lower(p_seed), 'UTF8')), 'hex'))
+	for src in
+		select s.w, x.state, x.revoked, r.wave as taken_by
+		from unnest(coalesce(p_recover, '{}')) as s(w)
+		left join gelombang.wave x on x.wave = s.w
+		left join gelombang.wave_recovery r on r.source_wave = s.w
+		order by s.w
+	loop
+		if src.state is distinct from 'SELESAI' then
+			raise exception 'wave % cannot be recovered: it is %', src.w,
+				coalesce(src.state::text, 'not a wave')
+				using errcode = 'object_not_in_prerequisite_state',
+				      hint = 'Only a wave whose revocation has run (SELESAI) gives places back.';
+		end if;
+		if src.taken_by is not null then
+			raise exception 'wave % cannot be recovered: its places went to wave % already',
+				src.w, src.taken_by
+				using errcode = 'object_not_in_prerequisite_state';
+		end if;
+		places := places + src.revoked;
+	end loop;
+	if cardinality(p_recover) <> (select count(distinct x) from unnest(p_recover) x) then
+		raise exception 'a wave to recover is listed twice'
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	insert into gelombang.wave (wave, opens_at, closes_at, announce_at, revoke_at, quota,
+		recovered, seed, commitment)
+	values (p_wave, p_opens, p_closes, p_announce, p_revoke, p_quota + places, places,
+		lower(p_seed), encode(sha256(convert_to(lower(p_seed), 'UTF8')), 'hex'))
 	returning commitment into c;
+	insert into gelombang.wave_recovery (source_wave, wave, places)
+	select s.w, p_wave, x.revoked
+	from unnest(coalesce(p_recover, '{}')) as s(w)
+	join gelombang.wave x on x.wave = s.w;
 	execute format('create table gelombang.%I partition of gelombang.registration for values in (%s)',
 		'registration_' || p_wave, p_wave);
 	-- The parent's TRUNCATE trigger does not fire for TRUNCATE of a
@@ -140,6 +176,21 @@ begin
 	update gelombang.wave set withdrawn_at = p_now where wave = p_wave;
 	perform set_config('gelombang.amending', '', true);
 end $$;
+
+-- A wave inserted without revoke_at (by hand, or by an older client) gets
+-- SPEC §10's default for 30 days in the session's TimeZone.
+create or replace function gelombang.wave_revoke_at_default() returns trigger
+language plpgsql as $$
+begin
+	if new.revoke_at is null then
+		new.revoke_at := ((new.announce_at at time zone current_setting('TimeZone'))::date + 29
+				  + time '23:59') at time zone current_setting('TimeZone');
+	end if;
+	return new;
+end $$;
+
+create or replace trigger wave_revoke_at_default before insert on gelombang.wave
+	for each row execute function gelombang.wave_revoke_at_default();
 
 create or replace function gelombang.close_wave(p_wave integer, p_now timestamptz,
 	out entries bigint, out outside bigint, out seed text)
@@ -378,6 +429,7 @@ set search_path = pg_catalog, pg_temp as $$
 	    or pg_has_role(session_user, (select n.nspowner from pg_namespace n
 					  where n.nspname = 'gelombang'), 'MEMBER')
 	    or (p_job = 'audit' and pg_has_role(session_user, 'gelombang_auditor', 'MEMBER'))
+	    or (p_job = 'approve' and pg_has_role(session_user, 'gelombang_approver', 'MEMBER'))
 $$;
 
 create or replace function gelombang.run_start(p_job text, p_wave integer, p_operator text,
@@ -479,6 +531,135 @@ begin
 			  where a.pid = j.backend_pid
 			    and (a.backend_start is null or j.backend_start is null
 				 or a.backend_start = j.backend_start));
+	get diagnostics n = row_count;
+	return n;
+end $$;
+
+-- revoke (SPEC §10) ------------------------------------------------------------
+
+-- Every participant of the wave without a first training at or before
+-- revoke_at is revoked; the wave becomes SELESAI.  The participant rows
+-- are not touched.  The first-training rows of the wave's participants
+-- are frozen from here on (guards.sql: they change only while the wave is
+-- DIUMUMKAN), which is what audit recomputes the revocations from.
+create or replace function gelombang.revoke_wave(p_wave integer, p_now timestamptz,
+	out participants bigint, out revoked bigint, out trained bigint)
+language plpgsql as $$
+begin
+	if pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('256MB') then
+		perform set_config('work_mem', '256MB', true);
+	end if;
+	perform set_config('jit', 'off', true);
+	insert into gelombang.revoked (nik, wave)
+	select p.nik, p_wave
+	from gelombang.participant p
+	where p.wave = p_wave
+	  and not exists (select 1 from gelombang.first_training t
+			  join gelombang.wave w on w.wave = p_wave
+			  where t.nik = p.nik and t.first_training_at <= w.revoke_at)
+	order by p.nik;
+	get diagnostics revoked = row_count;
+	select count(*) into participants from gelombang.participant p where p.wave = p_wave;
+	trained := participants - revoked;
+	update gelombang.wave w
+	set state = 'SELESAI', revoked_at = p_now, revoked = revoke_wave.revoked
+	where w.wave = p_wave;
+end $$;
+
+-- Who revoke must revoke, recomputed from the stored first trainings (the
+-- audit of a SELESAI wave compares it with gelombang.revoked).
+create or replace function gelombang.revocation(p_wave integer)
+returns table (nik text, first_training_at timestamptz)
+language sql stable as $$
+	select p.nik::text, t.first_training_at
+	from gelombang.participant p
+	join gelombang.wave w on w.wave = p.wave
+	left join gelombang.first_training t on t.nik = p.nik
+	where p.wave = p_wave
+	  and (t.nik is null or t.first_training_at > w.revoke_at)
+$$;
+
+-- training import: the staged rows (pg_temp.training_stage: line, clean,
+-- nik, first_training_at as text) checked against SPEC §10 (clean: the
+-- client vouches for the form of both fields, training.c), the good ones
+-- stored (the earliest time per NIK wins, so a second import of the same
+-- file changes nothing), the bad ones set aside in pg_temp.training_reject.
+-- The announced waves are locked FOR SHARE first: a revoke waiting for one
+-- of them waits for this import, and a wave revoked meanwhile is seen as
+-- SELESAI by the checks below.
+create or replace function gelombang.training_rows(p_run bigint,
+	out accepted bigint, out rejected bigint, out stored bigint)
+language plpgsql as $$
+begin
+	perform 1 from gelombang.wave where state = 'DIUMUMKAN' order by wave for share;
+	if pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('256MB') then
+		perform set_config('work_mem', '256MB', true);
+	end if;
+	create temporary table training_checked on commit drop as
+	select s.line, s.nik, s.first_training_at, p.wave,
+		case
+		when not s.clean and (s.nik is null or s.nik !~ '^[0-9]{16}$')
+			then 'nik: must be exactly 16 digits'
+		when not s.clean and (s.first_training_at is null
+				      or not gelombang.is_timestamptz(s.first_training_at))
+			then 'first_training_at: must be an ISO 8601 time with an offset'
+		when p.nik is null then 'nik: not a participant of any wave'
+		when w.state <> 'DIUMUMKAN'
+			then format('nik: a participant of wave %s, which is %s, not DIUMUMKAN', p.wave, w.state)
+		end as error
+	from pg_temp.training_stage s
+	left join gelombang.participant p on p.nik = s.nik
+	left join gelombang.wave w on w.wave = p.wave;
+
+	insert into gelombang.first_training as f (nik, wave, first_training_at, source_line, run_id)
+	select distinct on (c.nik) c.nik, c.wave, c.first_training_at::timestamptz, c.line, p_run
+	from pg_temp.training_checked c
+	where c.error is null
+	order by c.nik, c.first_training_at::timestamptz, c.line
+	on conflict (nik) do update
+		set first_training_at = excluded.first_training_at,
+		    source_line = excluded.source_line, run_id = excluded.run_id
+		where excluded.first_training_at < f.first_training_at;
+	get diagnostics stored = row_count;
+
+	insert into pg_temp.training_reject (line, rec, error)
+	select c.line, convert_to(gelombang.csv_quote(c.nik) || ',' || gelombang.csv_quote(c.first_training_at),
+		'UTF8'), c.error
+	from pg_temp.training_checked c
+	where c.error is not null;
+	select count(*) filter (where c.error is null) into accepted from pg_temp.training_checked c;
+	select count(*) into rejected from pg_temp.training_reject;
+end $$;
+
+-- The reminder SMS (kind PENGINGAT) of an announced wave, once its time has
+-- come (p_days days before revoke_at): one per participant with a phone
+-- and without a first training yet, rendered from p_template ({nama}
+-- {gelombang} {kartu} {batas}: the deadline in WIB), at most once per
+-- participant whatever the number of runs.  Returns the messages queued.
+create or replace function gelombang.queue_reminders(p_wave integer, p_now timestamptz,
+	p_days integer, p_template text, p_run bigint)
+returns bigint language plpgsql as $$
+declare
+	n bigint;
+begin
+	insert into gelombang.reminder (nik, kind, wave, phone, message, run_id)
+	select p.nik, 'PENGINGAT', p_wave, r.phone,
+		replace(replace(replace(replace(p_template,
+			'{gelombang}', p_wave::text),
+			'{kartu}', p.card_number),
+			'{batas}', to_char(w.revoke_at at time zone interval '+07:00', 'FMDD/FMMM/YYYY HH24.MI') || ' WIB'),
+			'{nama}', r.name),
+		p_run
+	from gelombang.wave w
+	join gelombang.participant p on p.wave = w.wave
+	join gelombang.registration r on r.wave = p.wave and r.nik = p.nik
+	where w.wave = p_wave and w.state = 'DIUMUMKAN'
+	  and p_now >= w.revoke_at - make_interval(days => p_days) and p_now < w.revoke_at
+	  and r.phone is not null
+	  and not exists (select 1 from gelombang.first_training t
+			  where t.nik = p.nik and t.first_training_at <= p_now)
+	order by p.nik
+	on conflict (nik, kind) do nothing;
 	get diagnostics n = row_count;
 	return n;
 end $$;

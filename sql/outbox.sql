@@ -24,7 +24,7 @@ select r.wave, r.nik::text as nik, r.phone,
 	r.nik > coalesce((select max(e.last_nik) from gelombang.outbox_export e
 			  where e.wave = r.wave), '') as pending
 from gelombang.registration r
-join gelombang.wave w on w.wave = r.wave and w.state = 'DIUMUMKAN'
+join gelombang.wave w on w.wave = r.wave and w.state >= 'DIUMUMKAN'
 join gelombang.outcome o on o.wave = r.wave and o.nik = r.nik
 left join gelombang.participant p on o.reason is null and p.nik = r.nik and p.wave = r.wave
 where r.phone is not null;
@@ -58,7 +58,7 @@ language sql stable as $$
 	) r
 	join gelombang.outcome o on o.wave = w.wave and o.nik = r.nik
 	left join gelombang.participant p on o.reason is null and p.nik = r.nik and p.wave = w.wave
-	where w.state = 'DIUMUMKAN' and (p_wave is null or w.wave = p_wave)
+	where w.state >= 'DIUMUMKAN' and (p_wave is null or w.wave = p_wave)
 	order by w.wave, r.nik
 	limit p_limit
 $$;

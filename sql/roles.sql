@@ -10,6 +10,8 @@
 --                        else: no table, no view, no other function.
 --   gelombang_auditor    reads everything, writes nothing but the history
 --                        of its own audit runs.
+--   gelombang_approver   approves a selected wave (SPEC §9): reads the
+--                        results, writes approvals and its own runs.
 --
 -- Roles are cluster-wide: another database of the cluster may have made
 -- them already.  They are NOLOGIN groups; grant them to login roles.
@@ -17,7 +19,8 @@
 do $$
 declare r text;
 begin
-	foreach r in array array['gelombang_batch', 'gelombang_dashboard', 'gelombang_auditor']
+	foreach r in array array['gelombang_batch', 'gelombang_dashboard', 'gelombang_auditor',
+		'gelombang_approver']
 	loop
 		if not exists (select 1 from pg_roles where rolname = r) then
 			execute format('create role %I nologin', r);
@@ -26,7 +29,8 @@ begin
 end $$;
 
 revoke all on schema gelombang from public;
-grant usage on schema gelombang to gelombang_batch, gelombang_dashboard, gelombang_auditor;
+grant usage on schema gelombang to gelombang_batch, gelombang_dashboard, gelombang_auditor,
+	gelombang_approver;
 
 -- Temporary objects are how a session could smuggle a leaky function into
 -- a query; only import and audit need temporary tables.
@@ -45,7 +49,9 @@ grant select on gelombang.wave, gelombang.wave_quota, gelombang.registration,
 	gelombang.outcome, gelombang.participant, gelombang.frozen_prior,
 	gelombang.frozen_kk_prior, gelombang.job_run, gelombang.job_run_end,
 	gelombang.outbox_export, gelombang.schema_migration, gelombang.schema_code,
-	gelombang.dashboard, gelombang.outbox, gelombang.history, gelombang.applicant
+	gelombang.dashboard, gelombang.outbox, gelombang.history, gelombang.applicant,
+	gelombang.approval, gelombang.first_training, gelombang.revoked,
+	gelombang.wave_recovery, gelombang.reminder
 	to gelombang_batch, gelombang_auditor;
 
 -- batch: what the jobs need, and nothing that rewrites history or outcomes
@@ -55,14 +61,23 @@ grant insert on gelombang.registration, gelombang.outcome, gelombang.participant
 	to gelombang_batch;
 grant delete on gelombang.wave_quota to gelombang_batch;
 grant update (state, processed_at, selection_started_at, selected_at, announced_at,
-	rules, rules_digest, close_date, sms) on gelombang.wave to gelombang_batch;
+	rules, rules_digest, close_date, sms, revoked_at, revoked) on gelombang.wave to gelombang_batch;
+grant insert on gelombang.first_training, gelombang.revoked, gelombang.reminder
+	to gelombang_batch;
+grant update (first_training_at, source_line, run_id) on gelombang.first_training
+	to gelombang_batch;
+
+-- approver: what approve reads (the results, the runs) and writes
+grant select on gelombang.wave, gelombang.outcome, gelombang.participant, gelombang.revoked,
+	gelombang.job_run, gelombang.job_run_end, gelombang.approval to gelombang_approver;
+grant insert on gelombang.approval to gelombang_approver;
 
 -- The history is written only through gelombang.run_start, run_end and
 -- the dead-run markers (lifecycle.sql), under the owner's rights: no role
 -- inserts into its tables (earlier versions granted it; taken back here).
 -- The auditor records its audits through the same functions.
 revoke insert, update, delete, truncate on gelombang.job_run, gelombang.job_run_end
-	from gelombang_batch, gelombang_auditor;
+	from gelombang_batch, gelombang_auditor, gelombang_approver;
 
 -- dashboard: no table or view at all; the look-up function below (it runs
 -- with its owner's rights).  Revoked by name for a database upgraded from
@@ -98,7 +113,7 @@ end $$;
 grant execute on function gelombang.mark_dead_runs(integer),
 	gelombang.run_start(text, integer, text, text, integer, text, text, text, timestamptz,
 		boolean, timestamptz),
-	gelombang.run_end(bigint, text, bigint, text) to gelombang_auditor;
+	gelombang.run_end(bigint, text, bigint, text) to gelombang_auditor, gelombang_approver;
 
 -- Row-level security ------------------------------------------------------------
 
@@ -116,6 +131,7 @@ alter table gelombang.frozen_prior enable row level security;
 alter table gelombang.frozen_kk_prior enable row level security;
 alter table gelombang.job_run enable row level security;
 alter table gelombang.job_run_end enable row level security;
+alter table gelombang.revoked enable row level security;
 
 drop policy if exists participant_read on gelombang.participant;
 create policy participant_read on gelombang.participant for select using (true);
@@ -144,3 +160,9 @@ drop policy if exists job_run_end_read on gelombang.job_run_end;
 create policy job_run_end_read on gelombang.job_run_end for select using (true);
 drop policy if exists job_run_end_batch on gelombang.job_run_end;
 drop policy if exists job_run_end_audit on gelombang.job_run_end;
+-- The batch role revokes only while revoke runs (the wave is DIUMUMKAN).
+drop policy if exists revoked_read on gelombang.revoked;
+create policy revoked_read on gelombang.revoked for select using (true);
+drop policy if exists revoked_revoke_only on gelombang.revoked;
+create policy revoked_revoke_only on gelombang.revoked for insert to gelombang_batch
+	with check ((select w.state from gelombang.wave w where w.wave = revoked.wave) = 'DIUMUMKAN');

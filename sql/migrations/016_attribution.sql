@@ -14,7 +14,7 @@
 --   recomputes — no longer returns one, and history_runs() returns the
 --   role and the clock of each run.
 
-alter table gelombang.job_run add column db_role text default session_user;
+alter table gelombang.job_run add column if not exists db_role text default session_user;
 
 do $$
 begin

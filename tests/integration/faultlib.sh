@@ -60,8 +60,10 @@ fl_setup() {
 	printf 'province,quota\n31,12\n32,20\n33,15\n35,20\n36,8\n51,3\n73,4\n' >"$W/quota2.csv"
 
 	fl_createdb fl_t_import || return 1
+	# wave 1 stays announced: its revocation is not due at FL_NOW
 	fl_g fl_t_import -q --now 2022-01-03T08:00:00+07:00 wave create --wave 1 --opens 2022-01-03T08:00:00+07:00 \
-		--closes 2022-01-09T23:59:00+07:00 --quota 100 --seed "$FL_SEED1" >/dev/null &&
+		--closes 2022-01-09T23:59:00+07:00 --quota 100 --seed "$FL_SEED1" \
+		--revoke-at 2022-12-31T23:59:00+07:00 >/dev/null &&
 		fl_g fl_t_import -q import --wave 1 "$W/wave1.csv" >/dev/null &&
 		fl_g fl_t_import -q --now "$FL_NOW" run-due >/dev/null &&
 		fl_g fl_t_import -q --now 2022-02-17T12:00:00+07:00 wave create --wave 2 --opens 2022-02-17T12:00:00+07:00 \
@@ -178,7 +180,7 @@ fl_points() { # JOB
 		outbox) ;; # takes its own lock, not jr_begin()'s
 		*) grep -ho 'fault_job_point(job, "[a-z-]*")' "$src/jobrun.c" | sed -E 's/.*"(.*)"\)/\1/' ;;
 		esac
-		case $1 in close | process | select | announce)
+		case $1 in close | process | select | announce | revoke)
 			grep -ho 'fault_job_point(def->name, "[a-z-]*")' "$src/job.c" |
 				sed -E 's/.*"(.*)"\)/\1/' ;;
 		esac

@@ -188,6 +188,7 @@ quotas.csv
 recompute.py
 registrations.csv
 results.csv
+revocation.csv
 rules.json
 seed.txt
 wave.json" "$(cd "$B" && ls | LC_ALL=C sort)"

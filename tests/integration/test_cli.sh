@@ -19,7 +19,7 @@ run() {
 in_dir() {
 	local d=$1
 	shift
-	(cd "$d" && exec "$@")
+	(cd "$d" && unset GELOMBANG_CONFIG && exec "$@")
 }
 T1=2022-02-10T12:00:00+07:00
 T2=2022-02-13T23:59:00+07:00

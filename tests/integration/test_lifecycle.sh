@@ -237,14 +237,22 @@ check "... and is recorded as DRY_RUN" test "$(sql "select count(*) from gelomba
 	where outcome = 'DRY_RUN'")" -gt "$n0"
 n0=$(sql "select coalesce(max(run_id), 0) from gelombang.job_run_end")
 run 0 "run-due a month later: exit 0" g --now 2022-04-01T00:00+07:00 run-due
-same "... takes both waves from open to announced, oldest first" "close 4
+# (waves 4 and 5 are within 7 days of their revoke_at once announced: the
+# reminder is queued at once)
+same "... revokes waves 1 to 3 (past revoke_at), takes both waves from open to announced, oldest first" \
+	"revoke 1
+revoke 2
+revoke 3
+close 4
 process 4
 select 4
 announce 4
+remind 4
 close 5
 process 5
 select 5
-announce 5" "$(sql "select e.job || ' ' || e.wave from gelombang.job_run_end e
+announce 5
+remind 5" "$(sql "select e.job || ' ' || e.wave from gelombang.job_run_end e
 	where e.outcome = 'SUCCEEDED' and e.run_id > $n0 order by e.run_id")"
 run 0 "run-due once more: exit 0" g --now 2022-04-01T00:00+07:00 run-due
 same "... and nothing more succeeded" "20" \
