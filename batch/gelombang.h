@@ -42,6 +42,8 @@ struct gb_opts {
 	long long limit;	/* outbox export --limit; 0 = all */
 	const char *independent; /* audit --independent DIR */
 	bool failed;		/* history --failed */
+	double rate;		/* sms send --rate, messages a second; 0 = no cap */
+	int port;		/* sms listen --port */
 };
 
 struct gb_ctx {
@@ -79,6 +81,10 @@ int cmd_audit(struct gb_ctx *ctx);
 int cmd_report(struct gb_ctx *ctx);
 int cmd_history(struct gb_ctx *ctx);
 int cmd_outbox_export(struct gb_ctx *ctx);
+int cmd_sms_send(struct gb_ctx *ctx);
+int cmd_sms_listen(struct gb_ctx *ctx);
+int cmd_sms_status(struct gb_ctx *ctx);
+int cmd_sms_retry(struct gb_ctx *ctx);
 
 /* The clock of every due/deadline check, as a SQL parameter: --now, or
  * NULL meaning the server's clock (queries use coalesce($n::timestamptz,

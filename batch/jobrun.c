@@ -48,7 +48,7 @@ jr_unlock(struct gb_ctx *ctx, int wave)
 	PQclear(res);
 }
 
-static int
+int
 jr_insert_start(struct gb_ctx *ctx, struct job_run *run)
 {
 	char w[16], host[256] = "", pid[16];

@@ -34,6 +34,10 @@ void jr_unlock(struct gb_ctx *ctx, int wave);
 int jr_begin(struct gb_ctx *ctx, struct job_run *run, const char *job, int wave,
 	     bool dry_run);
 
+/* Record the start row only (run->job, wave, dry_run set by the caller),
+ * for a job that takes a lock of its own (outbox export, sms send). */
+int jr_insert_start(struct gb_ctx *ctx, struct job_run *run);
+
 /* Record the end row in the current transaction (or on its own when none
  * is open).  outcome: SUCCEEDED, NOTHING_TO_DO, REFUSED, FAILED, ...
  * After SIGINT/SIGTERM a SUCCEEDED end row is refused (exit 1, the caller

@@ -40,6 +40,8 @@ enum {
 	O_INDEPENDENT = 1 << 13,
 	O_FAILED = 1 << 14,
 	O_OPERATOR = 1 << 15,
+	O_RATE = 1 << 16,
+	O_PORT = 1 << 17,
 };
 
 struct command {
@@ -131,6 +133,20 @@ static const struct command commands[] = {
 	 "outbox export [--limit N] [--wave N]",
 	 "Write pending SMS messages as CSV (wave,nik,phone,status,message) to\n"
 	 "stdout and mark them exported in the same transaction."},
+	{"sms send", cmd_sms_send, O_LIMIT | O_WAVE | O_RATE | O_OPERATOR, 0, true,
+	 "sms send [--wave N] [--limit N] [--rate PER_SECOND]",
+	 "Submit pending SMS messages to the gateway (sms.gateway_url), LOLOS first,\n"
+	 "older waves first, asking for delivery reports at sms.dlr_url.  A message\n"
+	 "is recorded SENT once the gateway accepted it; refused for itself (4xx),\n"
+	 "FAILED; gateway unreachable (5xx) after sms.retries tries: exit 69, the\n"
+	 "messages stay PENDING.  Each run continues where the last stopped."},
+	{"sms listen", cmd_sms_listen, O_PORT, O_PORT, true, "sms listen --port P",
+	 "Receive the gateway's delivery reports (GET or POST /dlr?id=..&status=..)\n"
+	 "from sms.gateway_address and record them; runs until SIGINT/SIGTERM."},
+	{"sms status", cmd_sms_status, O_WAVE, 0, true, "sms status [--wave N]",
+	 "Messages per wave and delivery state as CSV (wave,state,messages)."},
+	{"sms retry", cmd_sms_retry, O_WAVE | O_OPERATOR, O_WAVE, true, "sms retry --wave N",
+	 "Put wave N's FAILED messages back to PENDING for the next sms send."},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -212,6 +228,31 @@ parse_count(const char *opt, const char *s, long long *out)
 }
 
 static int
+parse_rate(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno || end == s || *end || !isdigit((unsigned char) s[0]) || *out <= 0 || *out > 1e6)
+		return usage_error("--rate: \"%s\" is not a number of messages a second (0 to 1000000)", s);
+	return 0;
+}
+
+static int
+parse_port(const char *s, int *out)
+{
+	long long v;
+
+	if (parse_count("--port", s, &v) != 0)
+		return EXIT_USAGE;
+	if (v < 1 || v > 65535)
+		return usage_error("--port: \"%s\" is not a port (1 to 65535)", s);
+	*out = (int) v;
+	return 0;
+}
+
+static int
 parse_time(const char *opt, const char *s, struct gb_timeopt *out)
 {
 	struct gb_time t;
@@ -282,6 +323,8 @@ static const struct option sub_options[] = {
 	{"independent", required_argument, NULL, 1010},
 	{"failed", no_argument, NULL, 1011},
 	{"operator", required_argument, NULL, 1012},
+	{"rate", required_argument, NULL, 1013},
+	{"port", required_argument, NULL, 1014},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -305,6 +348,8 @@ option_bit(int c)
 	case 1010: return O_INDEPENDENT;
 	case 1011: return O_FAILED;
 	case 1012: return O_OPERATOR;
+	case 1013: return O_RATE;
+	case 1014: return O_PORT;
 	}
 	return 0;
 }
@@ -315,10 +360,10 @@ option_name(int bit)
 	static const char *names[] = {"--wave", "FILE", "--opens", "--closes", "--announce",
 				      "--quota", "--seed", "--nik", "--dry-run", "--rejects",
 				      "--format", "--output", "--limit", "--independent",
-				      "--failed", "--operator"};
+				      "--failed", "--operator", "--rate", "--port"};
 	int i;
 
-	for (i = 0; i < 16; i++)
+	for (i = 0; i < 18; i++)
 		if (bit == (1 << i))
 			return names[i];
 	return "?";
@@ -390,6 +435,8 @@ parse_command_options(struct gb_ctx *ctx, const struct command *cmd, int argc, c
 		case 1010: o->independent = optarg; break;
 		case 1011: o->failed = true; break;
 		case 1012: ctx->operator = optarg; break;
+		case 1013: rc = parse_rate(optarg, &o->rate); break;
+		case 1014: rc = parse_port(optarg, &o->port); break;
 		}
 		if (rc)
 			return rc;
