@@ -128,7 +128,9 @@ report_read(PGconn *conn, struct report *r, char *msg, size_t len)
 	    !(r->draw = db_query(conn, "count the draw",
 				 "select dimension, tier, unit, category, eligible, selected, expected"
 				 " from gelombang.report_draw($1::int)",
-				 1, params)))
+				 1, params)) ||
+	    !(r->sms = db_query(conn, "count the SMS messages",
+				"select state, messages from gelombang.sms_counts($1::int)", 1, params)))
 		return db_failure_exit();
 	return 0;
 }
@@ -315,6 +317,10 @@ report_text(FILE *out, const struct report *r)
 		text_draw_table(out, r, &r->fair[d]);
 	fprintf(out, "\n(expected: what a uniform draw within each priority tier and quota unit"
 		" selects on average)\n");
+	if (PQntuples(r->sms) > 0)
+		fprintf(out, "\nSMS messages by delivery state\n");
+	for (i = 0; i < PQntuples(r->sms); i++)
+		fprintf(out, "  %-10s %10s\n", PQgetvalue(r->sms, i, 0), PQgetvalue(r->sms, i, 1));
 }
 
 /* ---- csv ---------------------------------------------------------------- */
@@ -404,6 +410,8 @@ report_csv(FILE *out, const struct report *r)
 		csv_row(out, dim, c, "selected", PQgetvalue(r->draw, i, RD_SELECTED));
 		csv_g(out, dim, c, "expected", report_d(r->draw, i, RD_EXPECTED));
 	}
+	for (i = 0; i < PQntuples(r->sms); i++)
+		csv_row(out, "sms", PQgetvalue(r->sms, i, 0), "messages", PQgetvalue(r->sms, i, 1));
 }
 
 /* ---- the command -------------------------------------------------------- */
@@ -415,6 +423,7 @@ report_free(struct report *r)
 	PQclear(r->reasons);
 	PQclear(r->provinces);
 	PQclear(r->draw);
+	PQclear(r->sms);
 }
 
 static int

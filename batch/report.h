@@ -47,6 +47,7 @@ struct report {
 	PGresult *reasons;	/* status, reason, entries */
 	PGresult *provinces;	/* RP_* */
 	PGresult *draw;		/* RD_* */
+	PGresult *sms;		/* state, messages (none before sms send) */
 	struct report_fairness fair[REPORT_DIMENSIONS];
 	long long entries, eligible, selected;
 };

@@ -37,9 +37,9 @@
 #include "gelombang.h"
 #include "log.h"
 
-#define SMS_FLUSH_MS 50
+#define SMS_FLUSH_MS      50
 #define SMS_FLUSH_REPORTS 2000
-#define SMS_FIELD_MAX 24
+#define SMS_FIELD_MAX     24
 
 enum lreq_state { LREQ_NEW, LREQ_QUEUED, LREQ_DONE, LREQ_FAILED };
 
@@ -72,7 +72,7 @@ static enum MHD_Result
 lreq_answer(struct MHD_Connection *conn, unsigned int code, const char *text)
 {
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(strlen(text), (void *) text, MHD_RESPMEM_PERSISTENT);
+	    MHD_create_response_from_buffer(strlen(text), (void *) text, MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
 	if (!resp)
@@ -85,8 +85,8 @@ lreq_answer(struct MHD_Connection *conn, unsigned int code, const char *text)
 
 static enum MHD_Result
 lreq_post_field(void *arg, enum MHD_ValueKind kind, const char *key, const char *filename,
-		const char *content_type, const char *encoding, const char *data, uint64_t off,
-		size_t size)
+                const char *content_type, const char *encoding, const char *data, uint64_t off,
+                size_t size)
 {
 	struct lreq *q = arg;
 	char *dst = strcmp(key, "id") == 0 ? q->id : strcmp(key, "status") == 0 ? q->status : NULL;
@@ -107,16 +107,16 @@ static const char *
 client_address(struct MHD_Connection *conn, char *buf, size_t len)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
 	buf[0] = '\0';
 	if (sa && sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *) (const void *) sa)->sin_addr, buf,
-			  (socklen_t) len);
+		          (socklen_t) len);
 	else if (sa && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) (const void *) sa)->sin6_addr,
-			  buf, (socklen_t) len);
+		          buf, (socklen_t) len);
 	return buf;
 }
 
@@ -131,8 +131,9 @@ lreq_decide(struct listener *l, struct MHD_Connection *conn, const char *url, st
 	client_address(conn, addr, sizeof(addr));
 	if (*gw && strcmp(addr, gw) != 0) {
 		__atomic_add_fetch(&l->refused, 1, __ATOMIC_RELAXED);
-		log_warning("refused a delivery report from %s: not the gateway (sms.gateway_address %s)",
-			    addr, gw);
+		log_warning(
+		    "refused a delivery report from %s: not the gateway (sms.gateway_address %s)",
+		    addr, gw);
 		return lreq_answer(conn, MHD_HTTP_FORBIDDEN, "forbidden\n");
 	}
 	if (strcmp(url, "/dlr") != 0)
@@ -140,11 +141,13 @@ lreq_decide(struct listener *l, struct MHD_Connection *conn, const char *url, st
 	if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "id")))
 		snprintf(q->id, sizeof(q->id), "%s", strlen(v) < sizeof(q->id) ? v : "x");
 	if ((v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "status")))
-		snprintf(q->status, sizeof(q->status), "%s", strlen(v) < sizeof(q->status) ? v : "x");
+		snprintf(q->status, sizeof(q->status), "%s",
+		         strlen(v) < sizeof(q->status) ? v : "x");
 	if (!all_digits(q->id, 18) || !all_digits(q->status, 3)) {
 		__atomic_add_fetch(&l->malformed, 1, __ATOMIC_RELAXED);
-		log_warning("ignored a malformed delivery report from %s: id \"%.20s\", status \"%.20s\"",
-			    addr, q->id, q->status);
+		log_warning(
+		    "ignored a malformed delivery report from %s: id \"%.20s\", status \"%.20s\"",
+		    addr, q->id, q->status);
 		return lreq_answer(conn, MHD_HTTP_OK, "ignored\n");
 	}
 	q->conn = conn;
@@ -161,7 +164,7 @@ lreq_decide(struct listener *l, struct MHD_Connection *conn, const char *url, st
 
 static enum MHD_Result
 lreq_handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-	    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+            const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	struct listener *l = cls;
 	struct lreq *q = *con_cls;
@@ -171,7 +174,8 @@ lreq_handle(void *cls, struct MHD_Connection *conn, const char *url, const char 
 		bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
 
 		if (!post && strcmp(method, MHD_HTTP_METHOD_GET) != 0)
-			return lreq_answer(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+			return lreq_answer(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+			                   "method not allowed\n");
 		q = calloc(1, sizeof(*q));
 		if (!q)
 			return MHD_NO;
@@ -190,7 +194,8 @@ lreq_handle(void *cls, struct MHD_Connection *conn, const char *url, const char 
 	case LREQ_NEW: return lreq_decide(l, conn, url, q);
 	case LREQ_DONE: return lreq_answer(conn, MHD_HTTP_OK, "ok\n");
 	case LREQ_FAILED:
-		return lreq_answer(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "could not record, try again\n");
+		return lreq_answer(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		                   "could not record, try again\n");
 	case LREQ_QUEUED: break;
 	}
 	return MHD_YES;
@@ -198,7 +203,7 @@ lreq_handle(void *cls, struct MHD_Connection *conn, const char *url, const char 
 
 static void
 lreq_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-	       enum MHD_RequestTerminationCode toe)
+               enum MHD_RequestTerminationCode toe)
 {
 	struct lreq *q = *con_cls;
 
@@ -240,16 +245,18 @@ listen_record(struct listener *l, struct lreq *batch, long long *unknown)
 		params[0] = ids;
 		params[1] = statuses;
 		db_allow_after_interrupt(true);
-		res = db_query(l->ctx->conn, "record the delivery reports",
-			       "select u from gelombang.sms_record_reports($1::bigint[], $2::int[]) u",
-			       2, params);
+		res = db_query(
+		    l->ctx->conn, "record the delivery reports",
+		    "select u from gelombang.sms_record_reports($1::bigint[], $2::int[]) u", 2,
+		    params);
 		db_allow_after_interrupt(false);
 		ok = res != NULL;
 	}
 	if (res) {
 		for (i = 0; i < PQntuples(res); i++)
-			log_warning("ignored a delivery report for message %s: there is no such message",
-				    PQgetvalue(res, i, 0));
+			log_warning(
+			    "ignored a delivery report for message %s: there is no such message",
+			    PQgetvalue(res, i, 0));
 		*unknown = PQntuples(res);
 		PQclear(res);
 	}
@@ -280,10 +287,10 @@ listen_flush(struct listener *l)
 	if (ok) {
 		l->recorded += (long long) n - unknown;
 		l->unknown += unknown;
-	}
-	else if (db_connection_lost(l->ctx->conn)) {
+	} else if (db_connection_lost(l->ctx->conn)) {
 		log_warning("lost the database; %zu reports answered 503 for the gateway to retry;"
-			    " reconnecting", n);
+		            " reconnecting",
+		            n);
 		PQreset(l->ctx->conn);
 	}
 	pthread_mutex_lock(&l->lock);
@@ -323,11 +330,11 @@ cmd_sms_listen(struct gb_ctx *ctx)
 	pthread_cond_init(&l.wake, NULL);
 	l.tail = &l.head;
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-				     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG,
-			     (uint16_t) ctx->opt.port, NULL, NULL, lreq_handle, &l,
-			     MHD_OPTION_NOTIFY_COMPLETED, lreq_completed, &l,
-			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 4096,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 60, MHD_OPTION_END);
+	                         MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG,
+	                     (uint16_t) ctx->opt.port, NULL, NULL, lreq_handle, &l,
+	                     MHD_OPTION_NOTIFY_COMPLETED, lreq_completed, &l,
+	                     MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 4096,
+	                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 60, MHD_OPTION_END);
 	if (!d) {
 		log_error("could not listen on port %d", ctx->opt.port);
 		pthread_cond_destroy(&l.wake);
@@ -335,7 +342,7 @@ cmd_sms_listen(struct gb_ctx *ctx)
 		return EXIT_UNAVAILABLE;
 	}
 	log_info("listening for delivery reports on port %d (from %s)", ctx->opt.port,
-		 *ctx->cfg.sms_gateway_address ? ctx->cfg.sms_gateway_address : "any address");
+	         *ctx->cfg.sms_gateway_address ? ctx->cfg.sms_gateway_address : "any address");
 	while (!db_interrupted()) {
 		listen_wait(&l);
 		listen_flush(&l);
@@ -346,8 +353,8 @@ cmd_sms_listen(struct gb_ctx *ctx)
 	nanosleep(&(struct timespec){.tv_nsec = 200000000L}, NULL); /* the answers go out */
 	MHD_stop_daemon(d);
 	log_info("stopped: %lld report%s recorded, %lld for unknown messages, %lld malformed,"
-		 " %lld refused",
-		 l.recorded, l.recorded == 1 ? "" : "s", l.unknown, l.malformed, l.refused);
+	         " %lld refused",
+	         l.recorded, l.recorded == 1 ? "" : "s", l.unknown, l.malformed, l.refused);
 	pthread_cond_destroy(&l.wake);
 	pthread_mutex_destroy(&l.lock);
 	return EXIT_DONE;

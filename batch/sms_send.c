@@ -52,9 +52,9 @@
 #include "log.h"
 
 /* the outbox lock of outbox.c: sending and exporting exclude each other */
-#define SMS_LOCK_KEY (-1)
+#define SMS_LOCK_KEY      (-1)
 #define SMS_PAGE_PER_SLOT 4
-#define SMS_ANSWER_MAX 200
+#define SMS_ANSWER_MAX    200
 #define SMS_BACKOFF_FIRST 0.5 /* seconds; doubled at each try */
 
 enum sms_outcome { SMS_NONE, SMS_SENT, SMS_FAILED, SMS_RETRY };
@@ -62,9 +62,9 @@ enum sms_outcome { SMS_NONE, SMS_SENT, SMS_FAILED, SMS_RETRY };
 struct sms_msg {
 	const char *id, *phone, *text; /* in the page's PGresult */
 	enum sms_outcome outcome;
-	int tries;		/* in this run */
-	double not_before;	/* monotonic seconds; backoff */
-	bool busy;		/* a request is in flight */
+	int tries;         /* in this run */
+	double not_before; /* monotonic seconds; backoff */
+	bool busy;         /* a request is in flight */
 	char answer[SMS_ANSWER_MAX + 1];
 	size_t answer_len;
 };
@@ -73,14 +73,14 @@ struct sms_run {
 	struct gb_ctx *ctx;
 	struct job_run run;
 	CURLM *multi;
-	CURL **idle;		/* easy handles not in use */
+	CURL **idle; /* easy handles not in use */
 	int n_idle;
 	long long sent, failed;
-	long long submitted;	/* requests started, tries included */
-	long long read;		/* messages read, for --limit */
+	long long submitted; /* requests started, tries included */
+	long long read;      /* messages read, for --limit */
 	double t0, rate;
 	bool gateway_down, refused_credentials;
-	char why[256];		/* why the run stopped early */
+	char why[256]; /* why the run stopped early */
 };
 
 static double
@@ -97,10 +97,9 @@ now_mono(void)
  * extension table): then it goes as 7-bit text, otherwise as UCS-2
  * (coding=2), which Kannel would else turn into '?'.
  */
-static const char gsm_chars[] =
-	"@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-	"¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-	"^{}\\[~]|€\n\r\f";
+static const char gsm_chars[] = "@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+                                "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+                                "^{}\\[~]|€\n\r\f";
 
 static bool
 sms_is_gsm(const char *s)
@@ -160,7 +159,7 @@ sms_url(const struct gb_config *cfg, CURL *c, const struct sms_msg *m)
 	bool ok;
 
 	if (asprintf(&dlr, "%s%sid=%s&status=%%d", cfg->sms_dlr_url,
-		     strchr(cfg->sms_dlr_url, '?') ? "&" : "?", m->id) < 0)
+	             strchr(cfg->sms_dlr_url, '?') ? "&" : "?", m->id) < 0)
 		return NULL;
 	ok = url_param(c, &q, &len, &cap, "username", cfg->sms_username) &&
 	     url_param(c, &q, &len, &cap, "password", cfg->sms_password) &&
@@ -247,9 +246,9 @@ sms_clean_answer(struct sms_msg *m)
 {
 	size_t i;
 
-	while (m->answer_len > 0 && (m->answer[m->answer_len - 1] == '\n' ||
-				     m->answer[m->answer_len - 1] == '\r' ||
-				     m->answer[m->answer_len - 1] == ' '))
+	while (m->answer_len > 0 &&
+	       (m->answer[m->answer_len - 1] == '\n' || m->answer[m->answer_len - 1] == '\r' ||
+	        m->answer[m->answer_len - 1] == ' '))
 		m->answer[--m->answer_len] = '\0';
 	for (i = 0; i < m->answer_len; i++)
 		if ((unsigned char) m->answer[i] < 0x20 || (unsigned char) m->answer[i] >= 0x80)
@@ -278,8 +277,10 @@ sms_done(struct sms_run *r, CURL *c, CURLcode res)
 	if (res == CURLE_OK && (code == 401 || code == 403)) {
 		m->outcome = SMS_NONE;
 		if (!r->refused_credentials)
-			snprintf(r->why, sizeof(r->why), "the gateway refused the credentials"
-				 " (HTTP %ld: %.120s)", code, m->answer);
+			snprintf(r->why, sizeof(r->why),
+			         "the gateway refused the credentials"
+			         " (HTTP %ld: %.120s)",
+			         code, m->answer);
 		r->refused_credentials = true;
 		return;
 	}
@@ -304,8 +305,10 @@ sms_done(struct sms_run *r, CURL *c, CURLcode res)
 	m->outcome = SMS_RETRY;
 	if (m->tries >= max_tries) {
 		if (!r->gateway_down)
-			snprintf(r->why, sizeof(r->why), "the gateway could not take a message"
-				 " after %d tries: %.150s", m->tries, m->answer);
+			snprintf(r->why, sizeof(r->why),
+			         "the gateway could not take a message"
+			         " after %d tries: %.150s",
+			         m->tries, m->answer);
 		r->gateway_down = true;
 		return;
 	}
@@ -369,9 +372,10 @@ sms_submit_page(struct sms_run *r, struct sms_msg *msgs, int n)
 			bool left = false;
 
 			for (i = 0; i < n && !left; i++)
-				left = !msgs[i].busy && (msgs[i].outcome == SMS_NONE ||
-					(msgs[i].outcome == SMS_RETRY &&
-					 msgs[i].tries <= r->ctx->cfg.sms_retries));
+				left =
+				    !msgs[i].busy && (msgs[i].outcome == SMS_NONE ||
+				                      (msgs[i].outcome == SMS_RETRY &&
+				                       msgs[i].tries <= r->ctx->cfg.sms_retries));
 			if (!left || rc != 0 || sms_stopping(r))
 				return rc;
 		}
@@ -455,9 +459,9 @@ sms_record_page(struct sms_run *r, const struct sms_msg *msgs, int n)
 	db_allow_after_interrupt(true);
 	if (db_begin(r->ctx->conn) != 0 ||
 	    db_command(r->ctx->conn, "record the gateway's answers",
-		       "select gelombang.sms_record_submissions($1::bigint[], $2::text[],"
-		       " $3::text[], $4::bigint)",
-		       4, params) != 0) {
+	               "select gelombang.sms_record_submissions($1::bigint[], $2::text[],"
+	               " $3::text[], $4::bigint)",
+	               4, params) != 0) {
 		rc = db_failure_exit();
 		db_rollback(r->ctx->conn);
 		goto cleanup;
@@ -486,8 +490,8 @@ sms_read_page(struct sms_run *r, int page, PGresult **res)
 	snprintf(wave, sizeof(wave), "%d", r->ctx->opt.wave);
 	snprintf(limit, sizeof(limit), "%d", page);
 	*res = db_query(r->ctx->conn, "read the pending messages",
-			"select id, phone, message from gelombang.sms_pending($1::int, $2::int)",
-			2, params);
+	                "select id, phone, message from gelombang.sms_pending($1::int, $2::int)", 2,
+	                params);
 	if (!*res)
 		return db_failure_exit();
 	if (PQntuples(*res) == 0) {
@@ -567,14 +571,14 @@ sms_prepare(struct sms_run *r)
 	long long n;
 
 	res = db_query(ctx->conn, "look for dead sms send runs",
-		       "select gelombang.sms_mark_dead_runs()", 0, NULL);
+	               "select gelombang.sms_mark_dead_runs()", 0, NULL);
 	if (!res)
 		return db_failure_exit();
 	n = atoll(PQgetvalue(res, 0, 0));
 	if (n > 0)
 		log_warning("%lld earlier sms send run%s found dead and marked so in the history;"
-			    " the messages it had not recorded are sent again",
-			    n, n == 1 ? "" : "s");
+		            " the messages it had not recorded are sent again",
+		            n, n == 1 ? "" : "s");
 	PQclear(res);
 	fault_job_point("sms", "dead-marked");
 	r->run.job = "sms send";
@@ -585,7 +589,7 @@ sms_prepare(struct sms_run *r)
 	snprintf(wave, sizeof(wave), "%d", ctx->opt.wave);
 	params[1] = r->run.id;
 	res = db_query(ctx->conn, "queue the announced waves' messages",
-		       "select gelombang.sms_enqueue($1::int, $2::bigint)", 2, params);
+	               "select gelombang.sms_enqueue($1::int, $2::bigint)", 2, params);
 	if (!res)
 		return db_failure_exit();
 	n = atoll(PQgetvalue(res, 0, 0));
@@ -618,7 +622,7 @@ sms_finish(struct sms_run *r, int rc)
 	else if (rc != 0)
 		outcome = db_interrupted() ? "INTERRUPTED" : "FAILED";
 	snprintf(msg, sizeof(msg), "%lld message%s sent, %lld failed%s%s", r->sent,
-		 r->sent == 1 ? "" : "s", r->failed, r->why[0] ? "; stopped: " : "", r->why);
+	         r->sent == 1 ? "" : "s", r->failed, r->why[0] ? "; stopped: " : "", r->why);
 	db_rollback(r->ctx->conn);
 	db_set_quiet(rc != 0);
 	if (jr_end(r->ctx, &r->run, outcome, r->sent, msg) != 0 && rc == 0)

@@ -25,11 +25,12 @@ cmd_sms_status(struct gb_ctx *ctx)
 
 	/* COPY takes no parameters: the wave is a parsed integer (or null) */
 	snprintf(sql, sizeof(sql),
-		 ctx->opt.wave ? "copy (select wave, state, messages from gelombang.sms_counts(%d))"
-				 " to stdout with (format csv)"
-			       : "copy (select wave, state, messages from gelombang.sms_counts(null))"
-				 " to stdout with (format csv)",
-		 ctx->opt.wave);
+	         ctx->opt.wave
+	             ? "copy (select wave, state, messages from gelombang.sms_counts(%d))"
+	               " to stdout with (format csv)"
+	             : "copy (select wave, state, messages from gelombang.sms_counts(null))"
+	               " to stdout with (format csv)",
+	         ctx->opt.wave);
 	if (fputs("wave,state,messages\n", stdout) == EOF)
 		return EXIT_SOFTWARE;
 	return copy_out(ctx->conn, "read the SMS counts", sql, sms_status_row, NULL);
@@ -51,13 +52,13 @@ cmd_sms_retry(struct gb_ctx *ctx)
 	if (db_begin(ctx->conn) != 0)
 		return jr_fail(ctx, &run, db_failure_exit(), NULL);
 	res = db_query(ctx->conn, "put the failed messages back",
-		       "select gelombang.sms_retry($1::int)", 1, params);
+	               "select gelombang.sms_retry($1::int)", 1, params);
 	if (!res)
 		return jr_fail(ctx, &run, db_failure_exit(), NULL);
 	n = atoll(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	snprintf(msg, sizeof(msg), "%lld failed message%s of wave %d pending again", n,
-		 n == 1 ? "" : "s", ctx->opt.wave);
+	         n == 1 ? "" : "s", ctx->opt.wave);
 	if (jr_end(ctx, &run, n ? "SUCCEEDED" : "NOTHING_TO_DO", n, msg) != 0 ||
 	    db_commit(ctx->conn) != 0)
 		return jr_fail(ctx, &run, db_failure_exit(), NULL);
