@@ -27,7 +27,6 @@ done
 
 export KANNEL_LOCAL_PORT=14030
 K=$W/kannel
-DLR_PORT=$((KANNEL_LOCAL_PORT + 70))
 LISTEN_PID=
 cleanup() {
 	[ -n "$LISTEN_PID" ] && kill $LISTEN_PID 2>/dev/null
@@ -36,6 +35,7 @@ cleanup() {
 trap cleanup EXIT
 "$KL" start "$K" || { echo "not ok - kannel-local start"; exit 1; }
 eval "$("$KL" env "$K")"
+DLR_PORT=$KANNEL_DLR_PORT
 
 IN_FLIGHT=4 # a page is 16 messages: several pages, a small repeat bound
 cat >"$W/sms.conf" <<EOF
