@@ -5,7 +5,7 @@
 -- and leave a message a report already moved; retry; the guard refuses a
 -- move backwards, a changed text and a delete.
 BEGIN;
-select plan(16);
+select plan(17);
 
 select gelombang.create_wave(1, '2022-02-10 12:00+07', '2022-02-13 23:59+07',
 	'2022-02-16 23:59+07', 100, repeat('c3', 32));
@@ -52,6 +52,12 @@ select throws_ok($$ update gelombang.sms_message set state = 'SENT' where id = p
 	'55000', null, 'DELIVERED never goes back');
 select throws_ok($$ update gelombang.sms_message set message = 'lain' where id = pg_temp.id(4) $$,
 	'55000', null, 'the text cannot change');
+
+-- outbox export's cursor row marks the range it exported SENT
+insert into gelombang.outbox_export (wave, first_nik, last_nik, messages)
+values (1, '0000000000000002', '0000000000000003', 2);
+select is(string_agg(state::text, ' ' order by id), 'DELIVERED SENT SENT DELIVERED PENDING DELIVERED',
+	'what outbox export exported is SENT; the rest keeps its state') from gelombang.sms_message;
 
 select * from finish();
 ROLLBACK;
