@@ -334,6 +334,9 @@ cmd_sms_listen(struct gb_ctx *ctx)
 	                     (uint16_t) ctx->opt.port, NULL, NULL, lreq_handle, &l,
 	                     MHD_OPTION_NOTIFY_COMPLETED, lreq_completed, &l,
 	                     MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 4096,
+	                     /* a report is one short request: a small pool per
+	                      * connection keeps memory flat with many open */
+	                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 4096,
 	                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 60, MHD_OPTION_END);
 	if (!d) {
 		log_error("could not listen on port %d", ctx->opt.port);

@@ -6,7 +6,8 @@
 #   alphabet, sent as UCS-2); sms status ends with every message DELIVERED;
 # - reports 2, 16, 8 after 1, duplicates, a forged id, malformed reports and
 #   a client that is not the gateway, called the way smsbox calls a dlr-url;
-# - sms listen down while reports arrive: Kannel's retries are recorded;
+# - sms listen down, or killed, while reports arrive: Kannel's retries are
+#   recorded;
 # - a phone Kannel refuses: FAILED with the answer, the rest goes on;
 #   sms retry puts FAILED messages back;
 # - the gateway stopped mid-run: exit 69, the rest PENDING; restarted, the
@@ -252,6 +253,22 @@ bound=$((kills * PAGE))
 	_not_ok "repeats: $repeats > $bound"
 [ "$(sort "$W/got33" | uniq -c | awk '$1 > 2' | wc -l)" = 0 ] && _ok "no message more than twice" ||
 	_not_ok "a message arrived three times or more"
+
+# sms listen killed (SIGKILL) while reports arrive ------------------------------------------
+make_wave 34 300
+n34=$(sql "select count(*) from gelombang.outbox where wave = 34")
+gs sms send --wave 34 >/dev/null 2>&1 &
+send_pid=$!
+sleep 0.7
+kill -9 $LISTEN_PID
+LISTEN_PID=
+sleep 1
+start_listen
+wait "$send_pid"
+same "sms send while sms listen was killed: exit 0" 0 "$?"
+wait_states 34 "$(printf 'wave,state,messages\n34,DELIVERED,%s' "$n34")" &&
+	_ok "every report of wave 34 recorded: those refused while it was down came again" ||
+	_not_ok "wave 34 after the kill: $(g sms status --wave 34 | tr '\n' ' ')"
 
 stop_listen
 grep -q "stopped: " "$W/listen.log" && _ok "sms listen stops cleanly on SIGTERM" || _not_ok "sms listen did not say it stopped"
