@@ -217,8 +217,13 @@ sleep 2
 same "wave 32: every message at fakesmsc exactly once" "$(expected 32 | sort)" \
 	"$(received_for 32 | sort)"
 
-# SIGKILL at each fault point --------------------------------------------------------------
+# SIGKILL at each fault point (and --rate first) ------------------------------------------------
 make_wave 33 1000
+t0=$(date +%s%N)
+expect_exit 0 "sms send --rate 20 --limit 40" gs sms send --wave 33 --rate 20 --limit 40
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$ms" -ge 1900 ] && [ "$ms" -lt 15000 ] && _ok "--rate 20: 40 messages took $ms ms (at least 1950 by the rate)" ||
+	_not_ok "--rate 20: 40 messages took $ms ms"
 PAGE=$((4 * IN_FLIGHT))
 points=$(grep -o 'fault_job_point("sms", "[a-z-]*")' "$root"/batch/sms_*.c | sed 's/.*, "\(.*\)")/\1/' | sort -u)
 npoints=$(echo "$points" | wc -l)
@@ -261,6 +266,7 @@ gs sms send --wave 34 >/dev/null 2>&1 &
 send_pid=$!
 sleep 0.7
 kill -9 $LISTEN_PID
+wait $LISTEN_PID 2>/dev/null
 LISTEN_PID=
 sleep 1
 start_listen
