@@ -12,6 +12,8 @@
 #   sms retry puts FAILED messages back;
 # - the gateway stopped mid-run: exit 69, the rest PENDING; restarted, the
 #   next run completes;
+# - SIGTERM stops sms send cleanly (exit 1, INTERRUPTED, what was accepted
+#   recorded); --rate caps the messages a second;
 # - SIGKILL at each fault point of sms send, then a re-run: no message
 #   missing at fakesmsc, repeats at most one page (4 x sms.in_flight).
 . "$(dirname "$0")/lib.sh"
@@ -262,6 +264,15 @@ bound=$((kills * PAGE))
 # sms listen killed (SIGKILL) while reports arrive ------------------------------------------
 make_wave 34 300
 n34=$(sql "select count(*) from gelombang.outbox where wave = 34")
+GELOMBANG_FAULT_SLEEP=job:sms:committed:300 "$G" --db "$TEST_DB" -c "$W/sms.conf" sms send --wave 34 \
+	>/dev/null 2>"$W/term.err" &
+send_pid=$!
+sleep 1
+kill -TERM "$send_pid"
+wait "$send_pid"
+same "SIGTERM: sms send stops with exit 1" 1 "$?"
+same "... recorded INTERRUPTED with what it sent" "INTERRUPTED $(sql "select count(*) from gelombang.sms_message where wave = 34 and state >= 'SENT'")" \
+	"$(sql "select outcome || ' ' || rows from gelombang.history where job = 'sms send' order by id desc limit 1")"
 gs sms send --wave 34 >/dev/null 2>&1 &
 send_pid=$!
 sleep 0.7
@@ -275,6 +286,8 @@ same "sms send while sms listen was killed: exit 0" 0 "$?"
 wait_states 34 "$(printf 'wave,state,messages\n34,DELIVERED,%s' "$n34")" &&
 	_ok "every report of wave 34 recorded: those refused while it was down came again" ||
 	_not_ok "wave 34 after the kill: $(g sms status --wave 34 | tr '\n' ' ')"
+sleep 1
+same "wave 34 at fakesmsc: every message exactly once" "$(expected 34 | sort)" "$(received_for 34 | sort)"
 
 stop_listen
 grep -q "stopped: " "$W/listen.log" && _ok "sms listen stops cleanly on SIGTERM" || _not_ok "sms listen did not say it stopped"
