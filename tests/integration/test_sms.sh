@@ -8,6 +8,7 @@
 #   a client that is not the gateway, called the way smsbox calls a dlr-url;
 # - sms listen down, or killed, while reports arrive: Kannel's retries are
 #   recorded;
+# - a password the gateway refuses: exit 78, nothing marked;
 # - a phone Kannel refuses: FAILED with the answer, the rest goes on;
 #   sms retry puts FAILED messages back;
 # - the gateway stopped mid-run: exit 69, the rest PENDING; restarted, the
@@ -155,6 +156,10 @@ grep -q "no such message" "$W/listen.log" && grep -q "malformed" "$W/listen.log"
 
 # sms listen down while reports arrive; 2 and 16 on SENT messages -----------------------------
 make_wave 31 200
+sed 's/password = "[^"]*"/password = "not-the-password"/' "$W/sms.conf" >"$W/wrong.conf"
+expect_exit 78 "a password the gateway refuses: exit 78" g -c "$W/wrong.conf" sms send --wave 31 --limit 5
+grep -q "the gateway refused the credentials (HTTP 403" "$W/last.err" && _ok "... saying so" || _not_ok "$(cat "$W/last.err")"
+same "... and nothing marked" "0" "$(sql "select count(*) from gelombang.sms_message where wave = 31 and (state <> 'PENDING' or attempts > 0)")"
 stop_listen
 expect_exit 0 "sms send --limit 40 while sms listen is down" gs sms send --wave 31 --limit 40
 same "40 SENT, no report yet" "40" "$(sql "select count(*) from gelombang.sms_message where wave = 31 and state = 'SENT'")"
