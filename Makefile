@@ -13,7 +13,7 @@ VERSION  := 0.1.0
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I$(PG_INC) -Ibatch \
             -DGELOMBANG_VERSION='"$(VERSION)"' -DGELOMBANG_SYSCONFDIR='"$(SYSCONFDIR)"'
-LDLIBS   += -L$(PG_LIB) -lpq -lconfig -lcrypto -lm
+LDLIBS   += -L$(PG_LIB) -lpq -lconfig -lcrypto -lm -lcurl -lmicrohttpd
 
 SRCS     := $(filter-out batch/main.c, $(wildcard batch/*.c))
 OBJS     := $(SRCS:.c=.o) batch/sql_embedded.o batch/recompute_py.o

@@ -121,6 +121,15 @@ cfg_defaults(struct gb_config *cfg)
 	cfg->sms_lolos = strdup(default_sms_lolos);
 	cfg->sms_tidak_lolos = strdup(default_sms_tidak_lolos);
 	cfg->sms_window_days = 30;
+	cfg->sms_gateway_url = strdup("http://127.0.0.1:13013/cgi-bin/sendsms");
+	cfg->sms_username = strdup("");
+	cfg->sms_password = strdup("");
+	cfg->sms_sender = strdup("PRAKERJA");
+	cfg->sms_dlr_url = strdup("http://127.0.0.1:13080/dlr");
+	cfg->sms_gateway_address = strdup("127.0.0.1");
+	cfg->sms_in_flight = 16;
+	cfg->sms_timeout = 10;
+	cfg->sms_retries = 4;
 	cfg->statement_timeout = 0;
 	cfg->progress = true;
 	cfg->allow_simulated_clock = false;
@@ -132,7 +141,9 @@ static bool
 defaults_ok(const struct gb_config *cfg)
 {
 	return cfg->timezone && cfg->conninfo && cfg->application_name &&
-	       cfg->sms_lolos && cfg->sms_tidak_lolos &&
+	       cfg->sms_lolos && cfg->sms_tidak_lolos && cfg->sms_gateway_url &&
+	       cfg->sms_username && cfg->sms_password && cfg->sms_sender &&
+	       cfg->sms_dlr_url && cfg->sms_gateway_address &&
 	       cfg->rules.excluded_occupations.n ==
 		       NELEM(default_occupations) &&
 	       cfg->rules.provinces.n == NELEM(default_provinces);
@@ -152,6 +163,12 @@ cfg_free(struct gb_config *cfg)
 	strlist_free(&cfg->rules.provinces);
 	free(cfg->sms_lolos);
 	free(cfg->sms_tidak_lolos);
+	free(cfg->sms_gateway_url);
+	free(cfg->sms_username);
+	free(cfg->sms_password);
+	free(cfg->sms_sender);
+	free(cfg->sms_dlr_url);
+	free(cfg->sms_gateway_address);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -247,6 +264,19 @@ static const struct key_spec sms_keys[] = {
 	  .check = check_template },
 	{ .name = "window_days", .kind = K_INT, .off = OFF(sms_window_days),
 	  .min = 1, .max = 365 },
+	{ .name = "gateway_url", .kind = K_STRING, .off = OFF(sms_gateway_url) },
+	{ .name = "username", .kind = K_STRING, .off = OFF(sms_username) },
+	{ .name = "password", .kind = K_STRING, .off = OFF(sms_password) },
+	{ .name = "sender", .kind = K_STRING, .off = OFF(sms_sender) },
+	{ .name = "dlr_url", .kind = K_STRING, .off = OFF(sms_dlr_url) },
+	{ .name = "gateway_address", .kind = K_STRING,
+	  .off = OFF(sms_gateway_address) },
+	{ .name = "in_flight", .kind = K_INT, .off = OFF(sms_in_flight),
+	  .min = 1, .max = 64 },
+	{ .name = "timeout", .kind = K_INT, .off = OFF(sms_timeout),
+	  .min = 1, .max = 300 },
+	{ .name = "retries", .kind = K_INT, .off = OFF(sms_retries),
+	  .min = 0, .max = 20 },
 	{ .name = NULL },
 };
 

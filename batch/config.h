@@ -12,6 +12,12 @@
  *                               {kartu} {saldo} {hari}; others are refused
  *   sms.window_days            int 1..365, the days to buy the first
  *                               training, placeholder {hari}       (30)
+ *   sms.gateway_address        the address sms listen accepts reports
+ *                               from ("127.0.0.1"; "" = any)
+ *   sms.in_flight              int 1..64, requests in flight (16)
+ *   sms.timeout                int 1..300, seconds per request   (10)
+ *   sms.retries                int 0..20, tries again of a message the
+ *                               gateway could not take (5xx)     (4)
  *   jobs.statement_timeout     int seconds 0..86400, 0 = none   (0)
  *   jobs.progress              bool, progress lines on a terminal (true)
  *   lifecycle.allow_simulated_clock bool: a --now ahead of the real clock
@@ -58,6 +64,15 @@ struct gb_config {
 	char *sms_lolos;
 	char *sms_tidak_lolos;
 	int sms_window_days;
+	char *sms_gateway_url;	    /* SPEC §7 sms.* (kept out of cfg_rules_json) */
+	char *sms_username;
+	char *sms_password;	    /* never printed */
+	char *sms_sender;
+	char *sms_dlr_url;
+	char *sms_gateway_address;
+	int sms_in_flight;
+	int sms_timeout;
+	int sms_retries;
 	int statement_timeout;
 	bool progress;
 	bool allow_simulated_clock; /* lifecycle.allow_simulated_clock, default false */

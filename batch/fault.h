@@ -60,6 +60,12 @@
  *                         row (every 10,000th message), copy-end, flushed
  *                         (written, not marked), marked, end-row,
  *                         committed, released
+ *   sms (sms send, sms_send.c: the outbox lock too)
+ *                         locked, dead-marked, started, queued (the
+ *                         announced waves copied into sms_message), and for
+ *                         each page: page-read, submitted (the gateway
+ *                         answered, nothing recorded), recorded (not
+ *                         committed), committed; then end-row, released
  *
  * tests/integration/test_crash.sh finds the points in the sources and
  * kills each job at each of them.

@@ -49,6 +49,8 @@ struct gb_opts {
 	struct gb_timeopt revoke_at; /* wave create --revoke-at */
 	bool has_revoke_at;
 	char recover[256];	/* wave create --recover, as "{18,19}"; "" = none */
+	double rate;		/* sms send --rate, messages a second; 0 = no cap */
+	int port;		/* sms listen --port */
 };
 
 struct gb_ctx {
@@ -98,6 +100,11 @@ int cmd_revoke(struct gb_ctx *ctx);
  * put in digest (lowercase hex) when digest is not NULL.  The caller has
  * checked that the wave has results.  Returns an exit code. */
 int results_stream(struct gb_ctx *ctx, int wave, FILE *out, char digest[65]);
+
+int cmd_sms_send(struct gb_ctx *ctx);
+int cmd_sms_listen(struct gb_ctx *ctx);
+int cmd_sms_status(struct gb_ctx *ctx);
+int cmd_sms_retry(struct gb_ctx *ctx);
 
 /* The clock of every due/deadline check, as a SQL parameter: --now, or
  * NULL meaning the server's clock (queries use coalesce($n::timestamptz,

@@ -50,6 +50,8 @@ enum {
 	O_NOTE = 1 << 19,
 	O_REVOKE_AT = 1 << 20,
 	O_RECOVER = 1 << 21,
+	O_RATE = 1 << 22,
+	O_PORT = 1 << 23,
 };
 
 struct command {
@@ -187,6 +189,20 @@ static const struct command commands[] = {
 	 "outbox export [--limit N] [--wave N]",
 	 "Write pending SMS messages as CSV (wave,nik,phone,status,message) to\n"
 	 "stdout and mark them exported in the same transaction."},
+	{"sms send", cmd_sms_send, O_LIMIT | O_WAVE | O_RATE | O_OPERATOR, 0, true,
+	 "sms send [--wave N] [--limit N] [--rate PER_SECOND]",
+	 "Submit pending SMS messages to the gateway (sms.gateway_url), LOLOS first,\n"
+	 "older waves first, asking for delivery reports at sms.dlr_url.  A message\n"
+	 "is recorded SENT once the gateway accepted it; refused for itself (4xx),\n"
+	 "FAILED; gateway unreachable (5xx) after sms.retries tries: exit 69, the\n"
+	 "messages stay PENDING.  Each run continues where the last stopped."},
+	{"sms listen", cmd_sms_listen, O_PORT, O_PORT, true, "sms listen --port P",
+	 "Receive the gateway's delivery reports (GET or POST /dlr?id=..&status=..)\n"
+	 "from sms.gateway_address and record them; runs until SIGINT/SIGTERM."},
+	{"sms status", cmd_sms_status, O_WAVE, 0, true, "sms status [--wave N]",
+	 "Messages per wave and delivery state as CSV (wave,state,messages)."},
+	{"sms retry", cmd_sms_retry, O_WAVE | O_OPERATOR, O_WAVE, true, "sms retry --wave N",
+	 "Put wave N's FAILED messages back to PENDING for the next sms send."},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -266,6 +282,31 @@ parse_count(const char *opt, const char *s, long long *out)
 		return usage_error(msg, s);
 	}
 	*out = v;
+	return 0;
+}
+
+static int
+parse_rate(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno || end == s || *end || !isdigit((unsigned char) s[0]) || *out <= 0 || *out > 1e6)
+		return usage_error("--rate: \"%s\" is not a number of messages a second", s);
+	return 0;
+}
+
+static int
+parse_port(const char *s, int *out)
+{
+	long long v;
+
+	if (parse_count("--port", s, &v) != 0)
+		return EXIT_USAGE;
+	if (v < 1 || v > 65535)
+		return usage_error("--port: \"%s\" is not a port (1 to 65535)", s);
+	*out = (int) v;
 	return 0;
 }
 
@@ -412,6 +453,8 @@ static const struct option sub_options[] = {
 	{"note", required_argument, NULL, 1016},
 	{"revoke-at", required_argument, NULL, 1017},
 	{"recover", required_argument, NULL, 1018},
+	{"rate", required_argument, NULL, 1019},
+	{"port", required_argument, NULL, 1020},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -441,6 +484,8 @@ option_bit(int c)
 	case 1016: return O_NOTE;
 	case 1017: return O_REVOKE_AT;
 	case 1018: return O_RECOVER;
+	case 1019: return O_RATE;
+	case 1020: return O_PORT;
 	}
 	return 0;
 }
@@ -452,7 +497,7 @@ option_name(int bit)
 				      "--quota", "--seed", "--nik", "--dry-run", "--rejects",
 				      "--format", "--output", "--limit", "--independent",
 				      "--failed", "--operator", "--force", "--reason", "--defaults",
-				      "--note", "--revoke-at", "--recover"};
+				      "--note", "--revoke-at", "--recover", "--rate", "--port"};
 	int i;
 
 	for (i = 0; i < (int) (sizeof(names) / sizeof(names[0])); i++)
@@ -571,6 +616,8 @@ parse_command_options(struct gb_ctx *ctx, const struct command *cmd, int argc, c
 			o->has_revoke_at = true;
 			break;
 		case 1018: rc = parse_wave_list(optarg, o->recover, sizeof(o->recover)); break;
+		case 1019: rc = parse_rate(optarg, &o->rate); break;
+		case 1020: rc = parse_port(optarg, &o->port); break;
 		}
 		if (rc)
 			return rc;

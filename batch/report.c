@@ -164,7 +164,9 @@ report_read(PGconn *conn, struct report *r, char *msg, size_t len)
 	    !(r->lifecycle = db_query(conn, "read the approvals and the revocation",
 				      "select section, key, measure, value"
 				      " from gelombang.report_lifecycle($1::int)",
-				      1, params)))
+				      1, params)) ||
+	    !(r->sms = db_query(conn, "count the SMS messages",
+				"select state, messages from gelombang.sms_counts($1::int)", 1, params)))
 		return db_failure_exit();
 	return 0;
 }
@@ -358,6 +360,10 @@ report_text(FILE *out, const struct report *r)
 		text_draw_table(out, r, &r->fair[d]);
 	fprintf(out, "\n(expected, exp.rate: what a uniform draw within each priority tier and"
 		" quota unit\n selects on average, and its share of the eligible)\n");
+	if (PQntuples(r->sms) > 0)
+		fprintf(out, "\nSMS messages by delivery state\n");
+	for (i = 0; i < PQntuples(r->sms); i++)
+		fprintf(out, "  %-10s %10s\n", PQgetvalue(r->sms, i, 0), PQgetvalue(r->sms, i, 1));
 }
 
 /* ---- csv ---------------------------------------------------------------- */
@@ -450,6 +456,8 @@ report_csv(FILE *out, const struct report *r)
 		csv_row(out, dim, c, "selected", PQgetvalue(r->draw, i, RD_SELECTED));
 		csv_g(out, dim, c, "expected", report_d(r->draw, i, RD_EXPECTED));
 	}
+	for (i = 0; i < PQntuples(r->sms); i++)
+		csv_row(out, "sms", PQgetvalue(r->sms, i, 0), "messages", PQgetvalue(r->sms, i, 1));
 }
 
 /* ---- the command -------------------------------------------------------- */
@@ -462,6 +470,7 @@ report_free(struct report *r)
 	PQclear(r->provinces);
 	PQclear(r->draw);
 	PQclear(r->lifecycle);
+	PQclear(r->sms);
 }
 
 static int

@@ -49,6 +49,7 @@ struct report {
 	PGresult *draw;		/* RD_* */
 	PGresult *lifecycle;	/* section, key, measure, value: approvals and
 				   revocation (gelombang.report_lifecycle) */
+	PGresult *sms;		/* state, messages (none before sms send) */
 	struct report_fairness fair[REPORT_DIMENSIONS];
 	long long entries, eligible, selected;
 };

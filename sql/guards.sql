@@ -127,7 +127,8 @@ do $$
 declare t text;
 begin
 	foreach t in array array['wave', 'wave_quota', 'registration', 'outcome', 'participant',
-		'job_run', 'job_run_end', 'outbox_export', 'frozen_prior', 'frozen_kk_prior']
+		'job_run', 'job_run_end', 'outbox_export', 'frozen_prior', 'frozen_kk_prior',
+		'sms_queue', 'sms_message']
 	loop
 		execute format('create or replace trigger %I before truncate on gelombang.%I
 			for each statement execute function gelombang.refuse_truncate()',
@@ -291,3 +292,37 @@ begin
 			t || '_no_truncate', t);
 	end loop;
 end $$;
+
+-- An SMS message keeps what it says and to whom; its state only moves
+-- forward: PENDING -> SENT -> DELIVERED / FAILED (a report may come before
+-- the submission is recorded: PENDING -> DELIVERED / FAILED).  DELIVERED
+-- is final; FAILED goes back to PENDING only for sms retry, which clears
+-- the answer.  Deleting a message would lose it.
+create or replace function gelombang.sms_message_guard() returns trigger
+language plpgsql as $$
+begin
+	if tg_op = 'DELETE' then
+		raise exception 'sms message % cannot be deleted', old.id
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	if new.id <> old.id or new.wave <> old.wave or new.nik <> old.nik or new.kind <> old.kind
+	   or new.phone <> old.phone or new.status <> old.status or new.message <> old.message then
+		raise exception 'sms message %: what it says and to whom cannot change', old.id
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	if new.state <> old.state
+	   and (old.state = 'DELIVERED'
+		or (old.state = 'FAILED' and not (new.state = 'PENDING' and new.answer is null))
+		or (old.state = 'SENT' and new.state = 'PENDING')) then
+		raise exception 'sms message %: state cannot go from % back to %',
+			old.id, old.state, new.state
+			using errcode = 'object_not_in_prerequisite_state';
+	end if;
+	return new;
+end $$;
+
+create or replace trigger sms_message_guard before update or delete on gelombang.sms_message
+	for each row execute function gelombang.sms_message_guard();
+
+create or replace trigger sms_queue_no_change before update or delete on gelombang.sms_queue
+	for each row execute function gelombang.refuse_change();

@@ -51,7 +51,8 @@ grant select on gelombang.wave, gelombang.wave_quota, gelombang.registration,
 	gelombang.outbox_export, gelombang.schema_migration, gelombang.schema_code,
 	gelombang.dashboard, gelombang.outbox, gelombang.history, gelombang.applicant,
 	gelombang.approval, gelombang.first_training, gelombang.revoked,
-	gelombang.wave_recovery, gelombang.reminder
+	gelombang.wave_recovery, gelombang.reminder,
+	gelombang.sms_queue, gelombang.sms_message
 	to gelombang_batch, gelombang_auditor;
 
 -- batch: what the jobs need, and nothing that rewrites history or outcomes
@@ -60,6 +61,9 @@ grant insert on gelombang.registration, gelombang.outcome, gelombang.participant
 	gelombang.wave_quota
 	to gelombang_batch;
 grant delete on gelombang.wave_quota to gelombang_batch;
+grant insert on gelombang.sms_queue, gelombang.sms_message to gelombang_batch;
+grant update (state, attempts, sent_at, sent_run, answer, report, report_at, reports)
+	on gelombang.sms_message to gelombang_batch;
 grant update (state, processed_at, selection_started_at, selected_at, announced_at,
 	rules, rules_digest, close_date, sms, revoked_at, revoked) on gelombang.wave to gelombang_batch;
 grant insert on gelombang.first_training, gelombang.revoked, gelombang.reminder
