@@ -33,7 +33,7 @@ as_nobody() { "$G" -c "$W/approve.conf" --db "dbname=$db user=gb_t_nobody" "$@";
 # repository
 "$(cd "$(dirname "$0")/../.." && pwd)/scripts/gen-registrations" -n 300 -s 13 \
 	--wave-opens 2022-02-10T12:00:00+07:00 --wave-closes 2022-02-13T23:59:00+07:00 >"$W/wave1.csv"
-expect_exit 0 "create wave 1" g wave create --wave 1 --opens 2022-02-10T12:00:00+07:00 \
+expect_exit 0 "create wave 1" g --now 2022-02-10T12:00:00+07:00 wave create --wave 1 --opens 2022-02-10T12:00:00+07:00 \
 	--closes 2022-02-13T23:59:00+07:00 --announce 2022-02-16T23:59:00+07:00 --quota 22 --seed "$SEED"
 same "revoke_at defaults to 23:59 WIB on the 29th day after the announcement date" \
 	"2022-03-17 23:59:00" "$(sql "select revoke_at at time zone 'Asia/Jakarta' from gelombang.wave where wave = 1")"
@@ -255,16 +255,16 @@ check "... naming the NIK" grep -q "^${P[1]}: revoked: stored true, recomputed f
 
 # --- the next wave: recovered places, a revoked NIK again ------------------------------
 run 1 "--recover of a wave that is not SELESAI: exit 1" \
-	g wave create --wave 2 --opens 2022-03-20T12:00:00+07:00 --closes 2022-03-23T23:59:00+07:00 --recover 1,2
+	g --now 2022-03-20T12:00:00+07:00 wave create --wave 2 --opens 2022-03-20T12:00:00+07:00 --closes 2022-03-23T23:59:00+07:00 --recover 1,2
 run 0 "wave create --recover 1: the revoked places become the quota" \
-	g wave create --wave 2 --opens 2022-03-20T12:00:00+07:00 --closes 2022-03-23T23:59:00+07:00 \
+	g --now 2022-03-20T12:00:00+07:00 wave create --wave 2 --opens 2022-03-20T12:00:00+07:00 --closes 2022-03-23T23:59:00+07:00 \
 	--recover 1 --seed "$(printf '%064d' 2)"
 same "... quota = the revoked of wave 1" "$revoked|$revoked" \
 	"$(sql "select quota, recovered from gelombang.wave where wave = 2")"
 g wave show --wave 2 >"$W/show"
 check "wave show names the source" grep -q "recovered from wave 1: $revoked places" "$W/show"
 run 1 "wave 1 cannot be recovered twice" \
-	g wave create --wave 3 --opens 2022-03-24T12:00:00+07:00 --closes 2022-03-25T23:59:00+07:00 \
+	g --now 2022-03-24T12:00:00+07:00 wave create --wave 3 --opens 2022-03-24T12:00:00+07:00 --closes 2022-03-25T23:59:00+07:00 \
 	--recover 1 --quota 5
 check "... saying where its places went" grep -q "went to wave 2" "$W/err"
 # the revoked P3 joins wave 2; a new NIK of the same family card too
