@@ -113,8 +113,4 @@ const char *gb_now_param(const struct gb_ctx *ctx);
 
 
 
-/* SQL text showing a timestamptz in WIB (SPEC §2: output in WIB).  New
- * code writes gelombang.wib(col) itself; this stays for code written
- * against the macro, until none is left. */
-#define SQL_WIB(col) "gelombang.wib(" col ")"
 #endif

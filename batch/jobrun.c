@@ -126,7 +126,7 @@ jr_check_clock(struct gb_ctx *ctx, struct job_run *run)
 		return 0;
 	res = db_query(ctx->conn, "compare the clock with the real one",
 		       "select $1::timestamptz > now() + interval '" JR_CLOCK_TOLERANCE "',"
-		       " " SQL_WIB("$1::timestamptz") ", " SQL_WIB("now()"),
+		       " " "gelombang.wib($1::timestamptz)" ", " "gelombang.wib(now())",
 		       1, params);
 	if (!res)
 		return jr_fail(ctx, run, db_failure_exit(), NULL);

@@ -32,7 +32,7 @@ cmd_join(struct gb_ctx *ctx)
 	if (db_begin(ctx->conn) != 0 ||
 	    !(res = db_query(ctx->conn, "check the wave",
 			     "select state, withdrawn_at is not null,"
-			     " closes_at <= coalesce($2::timestamptz, now()), " SQL_WIB("closes_at")
+			     " closes_at <= coalesce($2::timestamptz, now()), " "gelombang.wib(closes_at)"
 			     " from gelombang.wave where wave = $1::int for share",
 			     2, wave_params))) {
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);

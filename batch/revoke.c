@@ -34,10 +34,9 @@ revoke_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long *r
 
 	(void) run;
 	res = db_query(ctx->conn, "revoke the wave",
-	               "select r.participants, r.revoked, r.trained, " SQL_WIB(
-	                   "w.revoke_at") " from gelombang.revoke_wave($1::int, "
-	                                  "coalesce($2::timestamptz, now())) r,"
-	                                  " gelombang.wave w where w.wave = $1::int",
+	               "select r.participants, r.revoked, r.trained, gelombang.wib(w.revoke_at)"
+	               " from gelombang.revoke_wave($1::int, coalesce($2::timestamptz, now())) r,"
+	               " gelombang.wave w where w.wave = $1::int",
 	               2, params);
 	if (!res)
 		return db_failure_exit();

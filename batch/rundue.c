@@ -105,7 +105,7 @@ rundue_dry_wave(struct gb_ctx *ctx, int wave, bool earlier_selected, bool earlie
 		       "select array_position(enum_range(null::gelombang.wave_state), state) - 1,"
 		       " closes_at <= coalesce($2::timestamptz, now()),"
 		       " announce_at <= coalesce($2::timestamptz, now()),"
-		       " " SQL_WIB("closes_at") ", " SQL_WIB("announce_at")
+		       " " "gelombang.wib(closes_at)" ", " "gelombang.wib(announce_at)"
 		       " from gelombang.wave where wave = $1::int",
 		       2, params);
 	if (!res)

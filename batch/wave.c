@@ -181,8 +181,8 @@ cmd_wave_create(struct gb_ctx *ctx)
 		 " from (select coalesce($4::timestamptz, $3::timestamptz + interval '3 days') t) a,"
 		 " lateral (select coalesce($7::timestamptz, ((a.t at time zone $9)::date"
 		 "  + ($8::int - 1) + time '23:59') at time zone $9) t) r,",
-		 " lateral (select " SQL_WIB("$2::timestamptz") ", " SQL_WIB("$3::timestamptz") ","
-		 SQL_WIB("a.t") ", " SQL_WIB("r.t") ") w");
+		 " lateral (select " "gelombang.wib($2::timestamptz)" ", " "gelombang.wib($3::timestamptz)" ","
+		 "gelombang.wib(a.t)" ", " "gelombang.wib(r.t)" ") w");
 	if (db_begin(ctx->conn) != 0 ||
 	    !(res = db_query(ctx->conn, "create the wave", sql, full ? 10 : 9, params))) {
 		/* create_wave: a wave to recover that is not SELESAI or was
@@ -253,8 +253,8 @@ cmd_wave_amend(struct gb_ctx *ctx)
 	params[4] = gb_now_param(ctx);
 	if (db_begin(ctx->conn) != 0 ||
 	    !(res = db_query(ctx->conn, "amend the wave",
-			     "select " SQL_WIB("a.old_closes") ", " SQL_WIB("a.new_closes") ","
-			     " " SQL_WIB("a.old_announce") ", " SQL_WIB("a.new_announce") ","
+			     "select " "gelombang.wib(a.old_closes)" ", " "gelombang.wib(a.new_closes)" ","
+			     " " "gelombang.wib(a.old_announce)" ", " "gelombang.wib(a.new_announce)" ","
 			     " a.old_quota, a.new_quota"
 			     " from gelombang.amend_wave($1::int, $2::timestamptz, $3::timestamptz,"
 			     " $4::bigint, coalesce($5::timestamptz, now())) a",
@@ -351,7 +351,7 @@ wave_show_lifecycle(struct gb_ctx *ctx, const char *const *params)
 	int i;
 
 	res = db_query(ctx->conn, "show the approvals",
-		       "select approved_by, " SQL_WIB("approved_at") ", results_digest, coalesce(note, '')"
+		       "select approved_by, " "gelombang.wib(approved_at)" ", results_digest, coalesce(note, '')"
 		       " from gelombang.approval where wave = $1::int order by id",
 		       1, params);
 	if (!res)

@@ -178,17 +178,17 @@ check "... $W/t.conf" grep -q "configuration: $W/t.conf" "$W/err"
 if [ ! -e /usr/local/etc/gelombang.conf ]; then
 	mkdir -p "$W/elsewhere"
 	run 0 "-v says when the built-in defaults apply" \
-		bash -c 'cd "$1" && shift && exec "$@"' _ "$W/elsewhere" "$G" -v --db "$TEST_DB" wave list
+		env -u GELOMBANG_CONFIG bash -c 'cd "$1" && shift && exec "$@"' _ "$W/elsewhere" "$G" -v --db "$TEST_DB" wave list
 	check "... built-in defaults" grep -q "configuration: built-in defaults" "$W/err"
 	expect_exit 0 "create wave 5" g --now 2022-02-26T00:00:00+07:00 wave create --wave 5 \
 		--opens 2022-02-26T00:00:00+07:00 --closes 2022-02-27T00:00:00+07:00 --quota 5
 	expect_exit 0 "close wave 5" g --now 2022-02-27T00:00:00+07:00 close --wave 5
 	run 78 "process without a configuration file refuses to freeze the defaults: exit 78" \
-		bash -c 'cd "$1" && shift && exec "$@"' _ "$W/elsewhere" \
+		env -u GELOMBANG_CONFIG bash -c 'cd "$1" && shift && exec "$@"' _ "$W/elsewhere" \
 		"$G" --db "$TEST_DB" --now 2022-02-27T00:00:00+07:00 process --wave 5
 	check "... saying so" grep -q "no configuration file was read" "$W/err"
 	same "... wave 5 is still closed, not processed" DITUTUP "$(wave_col 5 state)"
-	run 0 "... with --defaults it freezes them" bash -c 'cd "$1" && shift && exec "$@"' _ "$W/elsewhere" \
+	run 0 "... with --defaults it freezes them" env -u GELOMBANG_CONFIG bash -c 'cd "$1" && shift && exec "$@"' _ "$W/elsewhere" \
 		"$G" --db "$TEST_DB" --now 2022-02-27T00:00:00+07:00 process --wave 5 --defaults
 	same "... wave 5 is processed (a withdrawn wave 3 does not hold it)" DIPROSES "$(wave_col 5 state)"
 fi
