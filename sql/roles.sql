@@ -101,7 +101,9 @@ grant execute on function gelombang.dashboard_lookup(text) to gelombang_dashboar
 -- The auditor reads everything, so it may call every function that cannot
 -- write: neither volatile (a stable or immutable function is refused any
 -- INSERT, UPDATE or DELETE) nor security definer.  audit recomputes the
--- selection with the rule's helper functions, whichever they are.
+-- selection with the rule's helper functions, whichever they are.  The
+-- approver reads the results it approves through the same functions
+-- (times in WIB, the statuses).
 do $$
 declare
 	f regprocedure;
@@ -111,7 +113,7 @@ begin
 		where p.pronamespace = 'gelombang'::regnamespace
 		  and p.prokind = 'f' and p.provolatile in ('i', 's') and not p.prosecdef
 	loop
-		execute format('grant execute on function %s to gelombang_auditor', f);
+		execute format('grant execute on function %s to gelombang_auditor, gelombang_approver', f);
 	end loop;
 end $$;
 grant execute on function gelombang.mark_dead_runs(integer),
