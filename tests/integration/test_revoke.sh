@@ -157,6 +157,21 @@ run 0 "run-due a day later" g --now 2022-03-13T00:00+07:00 run-due
 same "... no second reminder" "$want" "$(sql "select count(*) from gelombang.reminder")"
 same "... the reminder job succeeded once" 1 \
 	"$(sql "select count(*) from gelombang.history where job = 'remind' and outcome = 'SUCCEEDED'")"
+# whatever sends the announcement sends the reminders: sms send's queue
+# (gelombang.sms_enqueue) takes each wave's reminders once, as messages
+# of kind reminder (rolled back: the test sends nothing)
+same "sms send queues each reminder once, as a message of kind reminder" "$want|$want|0" \
+	"$(psql -X -q -At -v ON_ERROR_STOP=1 <<-'EOF'
+	begin;
+	select gelombang.sms_enqueue(1, null) > 0 as first \gset
+	select (select count(*) from gelombang.sms_message where wave = 1 and kind = 'reminder')
+		|| '|' || (select count(*) from gelombang.sms_message m join gelombang.reminder r
+			   on r.nik = m.nik and r.wave = m.wave and r.message = m.message
+			   where m.kind = 'reminder' and m.state = 'PENDING')
+		|| '|' || (select gelombang.sms_enqueue(1, null));
+	rollback;
+	EOF
+	)"
 
 # --- revoke ---------------------------------------------------------------------------
 run 1 "revoke a second before revoke_at: exit 1" g --now 2022-03-17T23:58:59+07:00 revoke --wave 1
