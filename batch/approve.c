@@ -120,7 +120,8 @@ cmd_approve(struct gb_ctx *ctx)
 	res = db_query(ctx->conn, "record the approval",
 	               "insert into gelombang.approval (wave, note, results_digest, run_id)"
 	               " values ($1::int, $2, $3, $4::bigint)"
-	               " returning approved_by, " "gelombang.wib(approved_at)",
+	               " returning approved_by, "
+	               "gelombang.wib(approved_at)",
 	               4, params);
 	if (!res) {
 		/* approval_guard: the wave or the role changed since the check */

@@ -37,7 +37,7 @@
 #include "log.h"
 #include "nik.h"
 
-#define AUDIT_SHOW 20
+#define AUDIT_SHOW      20
 #define AUDIT_SHOW_TEXT "20"
 
 struct audit {
@@ -46,16 +46,16 @@ struct audit {
 	char seed[65];
 	char commitment[65];
 	long long saldo;
-	long long entries;	/* registrations of the wave */
-	long long streamed;	/* outcomes seen by the C check */
+	long long entries;  /* registrations of the wave */
+	long long streamed; /* outcomes seen by the C check */
 	long long differences;
 	char *shown[AUDIT_SHOW];
 	int n_shown;
 	EVP_MD_CTX *md;
 };
 
-static void
-audit_difference(struct audit *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void audit_difference(struct audit *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 audit_difference(struct audit *a, const char *fmt, ...)
@@ -108,19 +108,19 @@ audit_read_wave(struct audit *a, char *msg, size_t len)
 	int rc = 0;
 
 	res = db_query(a->ctx->conn, "read the wave",
-		       "select state, state >= 'DISELEKSI', seed, commitment,"
-		       " coalesce((rules->>'saldo')::bigint, -1),"
-		       " (select count(*) from gelombang.registration r where r.wave = w.wave)"
-		       " from gelombang.wave w where wave = $1::int",
-		       1, params);
+	               "select state, state >= 'DISELEKSI', seed, commitment,"
+	               " coalesce((rules->>'saldo')::bigint, -1),"
+	               " (select count(*) from gelombang.registration r where r.wave = w.wave)"
+	               " from gelombang.wave w where wave = $1::int",
+	               1, params);
 	if (!res)
 		return db_failure_exit();
 	if (PQntuples(res) == 0) {
 		snprintf(msg, len, "wave %s does not exist", a->wave);
 		rc = EXIT_REFUSED;
 	} else if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
-		snprintf(msg, len, "wave %s is %s: there is nothing to audit before select", a->wave,
-			 PQgetvalue(res, 0, 0));
+		snprintf(msg, len, "wave %s is %s: there is nothing to audit before select",
+		         a->wave, PQgetvalue(res, 0, 0));
 		rc = EXIT_REFUSED;
 	} else {
 		snprintf(a->seed, sizeof(a->seed), "%s", PQgetvalue(res, 0, 2));
@@ -142,7 +142,7 @@ audit_seed(struct audit *a)
 	sha256_hex(a->md, parts, 1, digest);
 	if (strcmp(digest, a->commitment) != 0)
 		audit_difference(a, "seed: its sha256 is %s, the commitment is %s", digest,
-				 a->commitment);
+		                 a->commitment);
 	else
 		log_info("wave %s: the seed matches its commitment %s", a->wave, a->commitment);
 }
@@ -157,17 +157,19 @@ audit_sql(struct audit *a)
 
 	if (progress_active())
 		log_info("recomputing the selection of wave %s ...", a->wave);
-	res = db_query(a->ctx->conn, "recompute the selection",
-		       "select nik, item, coalesce(stored, '(none)'), coalesce(recomputed, '(none)'),"
-		       " count(*) over ()"
-		       " from gelombang.audit_differences($1::int) order by nik, item"
-		       " limit " AUDIT_SHOW_TEXT,
-		       1, params);
+	res =
+	    db_query(a->ctx->conn, "recompute the selection",
+	             "select nik, item, coalesce(stored, '(none)'), coalesce(recomputed, '(none)'),"
+	             " count(*) over ()"
+	             " from gelombang.audit_differences($1::int) order by nik, item"
+	             " limit " AUDIT_SHOW_TEXT,
+	             1, params);
 	if (!res)
 		return db_failure_exit();
 	for (i = 0; i < PQntuples(res); i++)
 		audit_difference(a, "%s: %s: stored %s, recomputed %s", PQgetvalue(res, i, 0),
-				 PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3));
+		                 PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+		                 PQgetvalue(res, i, 3));
 	/* the rest are counted, not listed */
 	if (PQntuples(res) > 0)
 		a->differences += atoll(PQgetvalue(res, 0, 4)) - PQntuples(res);
@@ -178,7 +180,8 @@ audit_sql(struct audit *a)
 static bool
 reason_before_draw(const char *reason)
 {
-	return reason && strcmp(reason, "KUOTA_KELUARGA") != 0 && strcmp(reason, "KUOTA_PENUH") != 0;
+	return reason && strcmp(reason, "KUOTA_KELUARGA") != 0 &&
+	       strcmp(reason, "KUOTA_PENUH") != 0;
 }
 
 /* 3. one stored outcome: nik, reason, lottery_key, card_number, saldo */
@@ -206,31 +209,37 @@ audit_outcome_row(void *arg, const char *row, size_t len)
 
 	if (reason_before_draw(reason)) {
 		if (stored_key)
-			audit_difference(a, "%s: lottery_key (C): stored %s for an entry turned down"
-					 " before the draw (%s)", nik, stored_key, reason);
+			audit_difference(a,
+			                 "%s: lottery_key (C): stored %s for an entry turned down"
+			                 " before the draw (%s)",
+			                 nik, stored_key, reason);
 	} else {
 		/* SPEC §4 step 2: SHA-256 of the ASCII text "<seed>:<nik>" */
 		const char *parts[3] = {a->seed, ":", nik};
 
 		sha256_hex(a->md, parts, 3, key);
 		if (!stored_key)
-			audit_difference(a, "%s: lottery_key (C): stored (none), recomputed %s", nik, key);
+			audit_difference(a, "%s: lottery_key (C): stored (none), recomputed %s",
+			                 nik, key);
 		else if (strcmp(stored_key, key) != 0)
 			audit_difference(a, "%s: lottery_key (C): stored %s, recomputed %s", nik,
-					 stored_key, key);
+			                 stored_key, key);
 	}
 	if (!reason) {
 		if (!card)
-			audit_difference(a, "%s: card_number (C): LOLOS without a participant", nik);
+			audit_difference(a, "%s: card_number (C): LOLOS without a participant",
+			                 nik);
 		else if (!nik_is_16_digits(card) || !luhn_valid(card))
-			audit_difference(a, "%s: card_number (C): %s is not 16 digits with a valid"
-					 " Luhn check digit", nik, card);
+			audit_difference(a,
+			                 "%s: card_number (C): %s is not 16 digits with a valid"
+			                 " Luhn check digit",
+			                 nik, card);
 		if (card && (!saldo || atoll(saldo) != a->saldo))
-			audit_difference(a, "%s: saldo (C): stored %s, the frozen rules say %lld", nik,
-					 saldo ? saldo : "(none)", a->saldo);
+			audit_difference(a, "%s: saldo (C): stored %s, the frozen rules say %lld",
+			                 nik, saldo ? saldo : "(none)", a->saldo);
 	} else if (card) {
 		audit_difference(a, "%s: card_number (C): %s held by a TIDAK_LOLOS entry (%s)", nik,
-				 card, reason);
+		                 card, reason);
 	}
 	return 0;
 }
@@ -243,16 +252,16 @@ audit_c(struct audit *a)
 
 	/* COPY takes no parameters; the wave is a parsed integer */
 	snprintf(sql, sizeof(sql),
-		 "copy (select nik, reason, lottery_key, card_number, saldo"
-		 " from gelombang.audit_outcomes(%s)) to stdout",
-		 a->wave);
+	         "copy (select nik, reason, lottery_key, card_number, saldo"
+	         " from gelombang.audit_outcomes(%s)) to stdout",
+	         a->wave);
 	rc = copy_out(a->ctx->conn, "read the stored outcomes", sql, audit_outcome_row, a);
 	progress_done();
 	if (rc == EXIT_SOFTWARE && !db_interrupted())
 		log_error("could not check the stored outcomes of wave %s", a->wave);
 	if (rc == 0 && a->streamed != a->entries)
 		log_info("wave %s: %lld entries, %lld stored outcomes", a->wave, a->entries,
-			 a->streamed);
+		         a->streamed);
 	return rc;
 }
 
@@ -273,7 +282,7 @@ audit_print(struct audit *a, char *msg, size_t len)
 	printf("not identical: %lld difference%s in wave %s (%lld entries)\n", a->differences,
 	       a->differences == 1 ? "" : "s", a->wave, a->entries);
 	snprintf(msg, len, "not identical: %lld difference%s; first: %s", a->differences,
-		 a->differences == 1 ? "" : "s", a->shown[0]);
+	         a->differences == 1 ? "" : "s", a->shown[0]);
 }
 
 static int
@@ -282,7 +291,7 @@ audit_run(struct audit *a, char *msg, size_t len)
 	int rc;
 
 	if (db_command(a->ctx->conn, "start the audit",
-		       "begin isolation level repeatable read read only", 0, NULL) != 0)
+	               "begin isolation level repeatable read read only", 0, NULL) != 0)
 		return db_failure_exit();
 	if ((rc = audit_read_wave(a, msg, len)) != 0)
 		return rc;
@@ -323,7 +332,8 @@ cmd_audit(struct gb_ctx *ctx)
 	rc = audit_run(&a, msg, sizeof(msg));
 	if (rc == EXIT_DONE || (rc == EXIT_REFUSED && a.differences > 0)) {
 		db_rollback(ctx->conn);
-		if (jr_end(ctx, &run, rc == EXIT_DONE ? "SUCCEEDED" : "REFUSED", a.entries, msg) != 0)
+		if (jr_end(ctx, &run, rc == EXIT_DONE ? "SUCCEEDED" : "REFUSED", a.entries, msg) !=
+		    0)
 			rc = db_failure_exit();
 		jr_release(ctx, &run);
 	} else if (rc == EXIT_REFUSED && msg[0] && !db_interrupted()) {

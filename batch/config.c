@@ -29,30 +29,37 @@
 #define SMS_MAX_BYTES 480
 
 static const char *const default_occupations[] = {
-	"PEJABAT_NEGARA", "ANGGOTA_DPR", "ANGGOTA_DPRD", "ASN", "TNI", "POLRI",
-	"KEPALA_DESA", "PERANGKAT_DESA", "DIREKSI_BUMN_BUMD",
-	"KOMISARIS_BUMN_BUMD", "DEWAN_PENGAWAS_BUMN_BUMD",
+    "PEJABAT_NEGARA",
+    "ANGGOTA_DPR",
+    "ANGGOTA_DPRD",
+    "ASN",
+    "TNI",
+    "POLRI",
+    "KEPALA_DESA",
+    "PERANGKAT_DESA",
+    "DIREKSI_BUMN_BUMD",
+    "KOMISARIS_BUMN_BUMD",
+    "DEWAN_PENGAWAS_BUMN_BUMD",
 };
 
 static const char *const default_provinces[] = {
-	"11", "12", "13", "14", "15", "16", "17", "18", "19", "21",
-	"31", "32", "33", "34", "35", "36", "51", "52", "53", "61",
-	"62", "63", "64", "65", "71", "72", "73", "74", "75", "76",
-	"81", "82", "91", "92", "93", "94", "95", "96",
+    "11", "12", "13", "14", "15", "16", "17", "18", "19", "21", "31", "32", "33",
+    "34", "35", "36", "51", "52", "53", "61", "62", "63", "64", "65", "71", "72",
+    "73", "74", "75", "76", "81", "82", "91", "92", "93", "94", "95", "96",
 };
 
 static const char default_sms_lolos[] =
-	"Selamat {nama}, Anda LOLOS seleksi Kartu Prakerja Gelombang "
-	"{gelombang}. Nomor kartu: {kartu}, saldo pelatihan Rp{saldo}. "
-	"Beli pelatihan pertama Anda dalam {hari} hari.";
+    "Selamat {nama}, Anda LOLOS seleksi Kartu Prakerja Gelombang "
+    "{gelombang}. Nomor kartu: {kartu}, saldo pelatihan Rp{saldo}. "
+    "Beli pelatihan pertama Anda dalam {hari} hari.";
 
 static const char default_sms_tidak_lolos[] =
-	"Mohon maaf {nama}, Anda belum lolos seleksi Kartu Prakerja Gelombang "
-	"{gelombang}. Anda dapat bergabung kembali di gelombang berikutnya "
-	"tanpa mengisi data lagi.";
+    "Mohon maaf {nama}, Anda belum lolos seleksi Kartu Prakerja Gelombang "
+    "{gelombang}. Anda dapat bergabung kembali di gelombang berikutnya "
+    "tanpa mengisi data lagi.";
 
 static const char *const sms_placeholders[] = {
-	"nama", "gelombang", "kartu", "saldo", "hari",
+    "nama", "gelombang", "kartu", "saldo", "hari",
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -109,11 +116,10 @@ cfg_defaults(struct gb_config *cfg)
 	r->household_cap = 2;
 	r->exclude_aid_recipients = true;
 	/* On failure the lists stay short; cfg_load notices (defaults_ok). */
-	(void)strlist_set(&r->excluded_occupations, default_occupations,
-			  NELEM(default_occupations));
-	(void)strlist_set(&r->priority_regions, NULL, 0);
-	(void)strlist_set(&r->provinces, default_provinces,
-			  NELEM(default_provinces));
+	(void) strlist_set(&r->excluded_occupations, default_occupations,
+	                   NELEM(default_occupations));
+	(void) strlist_set(&r->priority_regions, NULL, 0);
+	(void) strlist_set(&r->provinces, default_provinces, NELEM(default_provinces));
 	cfg->saldo = 3550000;
 	cfg->first_training_days = 30;
 	cfg->reminder_days_before = 7;
@@ -140,12 +146,11 @@ cfg_defaults(struct gb_config *cfg)
 static bool
 defaults_ok(const struct gb_config *cfg)
 {
-	return cfg->timezone && cfg->conninfo && cfg->application_name &&
-	       cfg->sms_lolos && cfg->sms_tidak_lolos && cfg->sms_gateway_url &&
-	       cfg->sms_username && cfg->sms_password && cfg->sms_sender &&
-	       cfg->sms_dlr_url && cfg->sms_gateway_address &&
-	       cfg->rules.excluded_occupations.n ==
-		       NELEM(default_occupations) &&
+	return cfg->timezone && cfg->conninfo && cfg->application_name && cfg->sms_lolos &&
+	       cfg->sms_tidak_lolos && cfg->sms_gateway_url && cfg->sms_username &&
+	       cfg->sms_password && cfg->sms_sender && cfg->sms_dlr_url &&
+	       cfg->sms_gateway_address &&
+	       cfg->rules.excluded_occupations.n == NELEM(default_occupations) &&
 	       cfg->rules.provinces.n == NELEM(default_provinces);
 }
 
@@ -185,99 +190,92 @@ struct loader {
 enum key_kind { K_GROUP, K_INT, K_LLONG, K_BOOL, K_STRING, K_STRLIST };
 
 /* Checks one string value (or one element of a list); 0 or EXIT_CONFIG. */
-typedef int (*check_fn)(struct loader *ld, const config_setting_t *s,
-			const char *key, const char *value);
+typedef int (*check_fn)(struct loader *ld, const config_setting_t *s, const char *key,
+                        const char *value);
 
 struct key_spec {
 	const char *name;
 	enum key_kind kind;
-	size_t off;		       /* of the field in struct gb_config */
-	long long min, max;	       /* K_INT, K_LLONG */
-	check_fn check;		       /* K_STRING, K_STRLIST elements */
-	bool unique;		       /* K_STRLIST: no element twice */
-	bool nonempty;		       /* K_STRLIST: at least one element */
+	size_t off;                     /* of the field in struct gb_config */
+	long long min, max;             /* K_INT, K_LLONG */
+	check_fn check;                 /* K_STRING, K_STRLIST elements */
+	bool unique;                    /* K_STRLIST: no element twice */
+	bool nonempty;                  /* K_STRLIST: at least one element */
 	const struct key_spec *members; /* K_GROUP */
 };
 
-static int check_timezone(struct loader *, const config_setting_t *,
-			  const char *, const char *);
-static int check_province(struct loader *, const config_setting_t *,
-			  const char *, const char *);
-static int check_region(struct loader *, const config_setting_t *,
-			const char *, const char *);
-static int check_occupation(struct loader *, const config_setting_t *,
-			    const char *, const char *);
-static int check_template(struct loader *, const config_setting_t *,
-			  const char *, const char *);
+static int check_timezone(struct loader *, const config_setting_t *, const char *, const char *);
+static int check_province(struct loader *, const config_setting_t *, const char *, const char *);
+static int check_region(struct loader *, const config_setting_t *, const char *, const char *);
+static int check_occupation(struct loader *, const config_setting_t *, const char *, const char *);
+static int check_template(struct loader *, const config_setting_t *, const char *, const char *);
 
 #define OFF(field) offsetof(struct gb_config, field)
 
 static const struct key_spec database_keys[] = {
-	{ .name = "conninfo", .kind = K_STRING, .off = OFF(conninfo) },
-	{ .name = "connect_timeout", .kind = K_INT,
-	  .off = OFF(connect_timeout), .min = 1, .max = 3600 },
-	{ .name = "application_name", .kind = K_STRING,
-	  .off = OFF(application_name) },
-	{ .name = NULL },
+    {.name = "conninfo", .kind = K_STRING, .off = OFF(conninfo)},
+    {.name = "connect_timeout", .kind = K_INT, .off = OFF(connect_timeout), .min = 1, .max = 3600},
+    {.name = "application_name", .kind = K_STRING, .off = OFF(application_name)},
+    {.name = NULL},
 };
 
 static const struct key_spec rules_keys[] = {
-	{ .name = "min_age", .kind = K_INT, .off = OFF(rules.min_age),
-	  .min = 0, .max = 150 },
-	{ .name = "max_age", .kind = K_INT, .off = OFF(rules.max_age),
-	  .min = 0, .max = 150 },
-	{ .name = "household_cap", .kind = K_INT,
-	  .off = OFF(rules.household_cap), .min = 0, .max = 100 },
-	{ .name = "exclude_aid_recipients", .kind = K_BOOL,
-	  .off = OFF(rules.exclude_aid_recipients) },
-	{ .name = "excluded_occupations", .kind = K_STRLIST,
-	  .off = OFF(rules.excluded_occupations), .check = check_occupation },
-	{ .name = "priority_regions", .kind = K_STRLIST,
-	  .off = OFF(rules.priority_regions), .check = check_region },
-	{ .name = "provinces", .kind = K_STRLIST, .off = OFF(rules.provinces),
-	  .check = check_province, .unique = true, .nonempty = true },
-	{ .name = NULL },
+    {.name = "min_age", .kind = K_INT, .off = OFF(rules.min_age), .min = 0, .max = 150},
+    {.name = "max_age", .kind = K_INT, .off = OFF(rules.max_age), .min = 0, .max = 150},
+    {.name = "household_cap", .kind = K_INT, .off = OFF(rules.household_cap), .min = 0, .max = 100},
+    {.name = "exclude_aid_recipients", .kind = K_BOOL, .off = OFF(rules.exclude_aid_recipients)},
+    {.name = "excluded_occupations",
+     .kind = K_STRLIST,
+     .off = OFF(rules.excluded_occupations),
+     .check = check_occupation},
+    {.name = "priority_regions",
+     .kind = K_STRLIST,
+     .off = OFF(rules.priority_regions),
+     .check = check_region},
+    {.name = "provinces",
+     .kind = K_STRLIST,
+     .off = OFF(rules.provinces),
+     .check = check_province,
+     .unique = true,
+     .nonempty = true},
+    {.name = NULL},
 };
 
 static const struct key_spec benefit_keys[] = {
-	{ .name = "saldo", .kind = K_LLONG, .off = OFF(saldo), .min = 0,
-	  .max = 1000000000000LL },
-	{ .name = "first_training_days", .kind = K_INT,
-	  .off = OFF(first_training_days), .min = 1, .max = 365 },
-	{ .name = "reminder_days_before", .kind = K_INT,
-	  .off = OFF(reminder_days_before), .min = 0, .max = 365 },
-	{ .name = NULL },
+    {.name = "saldo", .kind = K_LLONG, .off = OFF(saldo), .min = 0, .max = 1000000000000LL},
+    {.name = "first_training_days",
+     .kind = K_INT,
+     .off = OFF(first_training_days),
+     .min = 1,
+     .max = 365},
+    {.name = "reminder_days_before",
+     .kind = K_INT,
+     .off = OFF(reminder_days_before),
+     .min = 0,
+     .max = 365},
+    {.name = NULL},
 };
 
 static const struct key_spec lifecycle_keys[] = {
-	{ .name = "require_approval", .kind = K_BOOL,
-	  .off = OFF(require_approval) },
-	{ .name = "allow_simulated_clock", .kind = K_BOOL,
-	  .off = OFF(allow_simulated_clock) },
-	{ .name = NULL },
+    {.name = "require_approval", .kind = K_BOOL, .off = OFF(require_approval)},
+    {.name = "allow_simulated_clock", .kind = K_BOOL, .off = OFF(allow_simulated_clock)},
+    {.name = NULL},
 };
 
 static const struct key_spec sms_keys[] = {
-	{ .name = "lolos", .kind = K_STRING, .off = OFF(sms_lolos),
-	  .check = check_template },
-	{ .name = "tidak_lolos", .kind = K_STRING, .off = OFF(sms_tidak_lolos),
-	  .check = check_template },
-	{ .name = "window_days", .kind = K_INT, .off = OFF(sms_window_days),
-	  .min = 1, .max = 365 },
-	{ .name = "gateway_url", .kind = K_STRING, .off = OFF(sms_gateway_url) },
-	{ .name = "username", .kind = K_STRING, .off = OFF(sms_username) },
-	{ .name = "password", .kind = K_STRING, .off = OFF(sms_password) },
-	{ .name = "sender", .kind = K_STRING, .off = OFF(sms_sender) },
-	{ .name = "dlr_url", .kind = K_STRING, .off = OFF(sms_dlr_url) },
-	{ .name = "gateway_address", .kind = K_STRING,
-	  .off = OFF(sms_gateway_address) },
-	{ .name = "in_flight", .kind = K_INT, .off = OFF(sms_in_flight),
-	  .min = 1, .max = 64 },
-	{ .name = "timeout", .kind = K_INT, .off = OFF(sms_timeout),
-	  .min = 1, .max = 300 },
-	{ .name = "retries", .kind = K_INT, .off = OFF(sms_retries),
-	  .min = 0, .max = 20 },
-	{ .name = NULL },
+    {.name = "lolos", .kind = K_STRING, .off = OFF(sms_lolos), .check = check_template},
+    {.name = "tidak_lolos", .kind = K_STRING, .off = OFF(sms_tidak_lolos), .check = check_template},
+    {.name = "window_days", .kind = K_INT, .off = OFF(sms_window_days), .min = 1, .max = 365},
+    {.name = "gateway_url", .kind = K_STRING, .off = OFF(sms_gateway_url)},
+    {.name = "username", .kind = K_STRING, .off = OFF(sms_username)},
+    {.name = "password", .kind = K_STRING, .off = OFF(sms_password)},
+    {.name = "sender", .kind = K_STRING, .off = OFF(sms_sender)},
+    {.name = "dlr_url", .kind = K_STRING, .off = OFF(sms_dlr_url)},
+    {.name = "gateway_address", .kind = K_STRING, .off = OFF(sms_gateway_address)},
+    {.name = "in_flight", .kind = K_INT, .off = OFF(sms_in_flight), .min = 1, .max = 64},
+    {.name = "timeout", .kind = K_INT, .off = OFF(sms_timeout), .min = 1, .max = 300},
+    {.name = "retries", .kind = K_INT, .off = OFF(sms_retries), .min = 0, .max = 20},
+    {.name = NULL},
 };
 
 /*
@@ -285,24 +283,29 @@ static const struct key_spec sms_keys[] = {
  * milliseconds (24.8 days), and a job stuck longer than a day is a fault.
  */
 static const struct key_spec jobs_keys[] = {
-	{ .name = "statement_timeout", .kind = K_INT,
-	  .off = OFF(statement_timeout), .min = 0, .max = 86400 },
-	{ .name = "progress", .kind = K_BOOL, .off = OFF(progress) },
-	{ .name = "standby_wait_seconds", .kind = K_INT,
-	  .off = OFF(standby_wait_seconds), .min = 0, .max = 86400 },
-	{ .name = NULL },
+    {.name = "statement_timeout",
+     .kind = K_INT,
+     .off = OFF(statement_timeout),
+     .min = 0,
+     .max = 86400},
+    {.name = "progress", .kind = K_BOOL, .off = OFF(progress)},
+    {.name = "standby_wait_seconds",
+     .kind = K_INT,
+     .off = OFF(standby_wait_seconds),
+     .min = 0,
+     .max = 86400},
+    {.name = NULL},
 };
 
 static const struct key_spec top_keys[] = {
-	{ .name = "timezone", .kind = K_STRING, .off = OFF(timezone),
-	  .check = check_timezone },
-	{ .name = "database", .kind = K_GROUP, .members = database_keys },
-	{ .name = "rules", .kind = K_GROUP, .members = rules_keys },
-	{ .name = "benefit", .kind = K_GROUP, .members = benefit_keys },
-	{ .name = "lifecycle", .kind = K_GROUP, .members = lifecycle_keys },
-	{ .name = "sms", .kind = K_GROUP, .members = sms_keys },
-	{ .name = "jobs", .kind = K_GROUP, .members = jobs_keys },
-	{ .name = NULL },
+    {.name = "timezone", .kind = K_STRING, .off = OFF(timezone), .check = check_timezone},
+    {.name = "database", .kind = K_GROUP, .members = database_keys},
+    {.name = "rules", .kind = K_GROUP, .members = rules_keys},
+    {.name = "benefit", .kind = K_GROUP, .members = benefit_keys},
+    {.name = "lifecycle", .kind = K_GROUP, .members = lifecycle_keys},
+    {.name = "sms", .kind = K_GROUP, .members = sms_keys},
+    {.name = "jobs", .kind = K_GROUP, .members = jobs_keys},
+    {.name = NULL},
 };
 
 /* ------------------------------------------------------------------ */
@@ -318,8 +321,7 @@ setting_file(struct loader *ld, const config_setting_t *s)
 
 /* "file:line: key: what"; returns EXIT_CONFIG. */
 static int __attribute__((format(printf, 4, 5)))
-fail(struct loader *ld, const config_setting_t *s, const char *key,
-    const char *fmt, ...)
+fail(struct loader *ld, const config_setting_t *s, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -327,18 +329,17 @@ fail(struct loader *ld, const config_setting_t *s, const char *key,
 	if (ld->err == NULL || ld->errlen == 0)
 		return EXIT_CONFIG;
 	n = snprintf(ld->err, ld->errlen, "%s:%u: %s: ", setting_file(ld, s),
-		     s ? config_setting_source_line(s) : 0, key);
-	if (n >= 0 && (size_t)n < ld->errlen) {
+	             s ? config_setting_source_line(s) : 0, key);
+	if (n >= 0 && (size_t) n < ld->errlen) {
 		va_start(ap, fmt);
-		vsnprintf(ld->err + n, ld->errlen - (size_t)n, fmt, ap);
+		vsnprintf(ld->err + n, ld->errlen - (size_t) n, fmt, ap);
 		va_end(ap);
 	}
 	return EXIT_CONFIG;
 }
 
 /* "file: what" for errors without a line. */
-static int __attribute__((format(printf, 2, 3)))
-fail_file(struct loader *ld, const char *fmt, ...)
+static int __attribute__((format(printf, 2, 3))) fail_file(struct loader *ld, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -346,9 +347,9 @@ fail_file(struct loader *ld, const char *fmt, ...)
 	if (ld->err == NULL || ld->errlen == 0)
 		return EXIT_CONFIG;
 	n = snprintf(ld->err, ld->errlen, "%s: ", ld->path);
-	if (n >= 0 && (size_t)n < ld->errlen) {
+	if (n >= 0 && (size_t) n < ld->errlen) {
 		va_start(ap, fmt);
-		vsnprintf(ld->err + n, ld->errlen - (size_t)n, fmt, ap);
+		vsnprintf(ld->err + n, ld->errlen - (size_t) n, fmt, ap);
 		va_end(ap);
 	}
 	return EXIT_CONFIG;
@@ -374,7 +375,7 @@ all_digits(const char *s, size_t len)
 static bool
 valid_utf8(const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *s = (const unsigned char *) str;
 
 	while (*s) {
 		unsigned c = *s;
@@ -406,60 +407,51 @@ valid_utf8(const char *str)
 }
 
 static int
-check_timezone(struct loader *ld, const config_setting_t *s, const char *key,
-    const char *v)
+check_timezone(struct loader *ld, const config_setting_t *s, const char *key, const char *v)
 {
 	const char *p;
 
 	if (*v == '\0')
 		return fail(ld, s, key, "must not be empty");
 	for (p = v; *p; p++) {
-		unsigned char c = (unsigned char)*p;
+		unsigned char c = (unsigned char) *p;
 
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		      (c >= '0' && c <= '9') || c == '/' || c == '_' ||
-		      c == '+' || c == '-'))
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '/' || c == '_' || c == '+' || c == '-'))
 			return fail(ld, s, key,
-				    "\"%s\" is not a time zone name (letters, "
-				    "digits and / _ + - only)",
-				    v);
+			            "\"%s\" is not a time zone name (letters, "
+			            "digits and / _ + - only)",
+			            v);
 	}
 	return 0;
 }
 
 static int
-check_province(struct loader *ld, const config_setting_t *s, const char *key,
-    const char *v)
+check_province(struct loader *ld, const config_setting_t *s, const char *key, const char *v)
 {
 	if (!all_digits(v, 2))
-		return fail(ld, s, key, "\"%s\" is not a 2-digit province code",
-			    v);
+		return fail(ld, s, key, "\"%s\" is not a 2-digit province code", v);
 	return 0;
 }
 
 static int
-check_region(struct loader *ld, const config_setting_t *s, const char *key,
-    const char *v)
+check_region(struct loader *ld, const config_setting_t *s, const char *key, const char *v)
 {
 	if (!all_digits(v, 4))
-		return fail(ld, s, key, "\"%s\" is not a 4-digit region code",
-			    v);
+		return fail(ld, s, key, "\"%s\" is not a 4-digit region code", v);
 	return 0;
 }
 
 /* Occupations are compared exactly as written, so only blanks are refused. */
 static int
-check_occupation(struct loader *ld, const config_setting_t *s, const char *key,
-    const char *v)
+check_occupation(struct loader *ld, const config_setting_t *s, const char *key, const char *v)
 {
 	const char *p;
 
 	for (p = v; *p == ' ' || (*p >= '\t' && *p <= '\r'); p++)
 		;
 	if (*p == '\0')
-		return fail(ld, s, key,
-			    "\"%s\" is not an occupation code (it is blank)",
-			    v);
+		return fail(ld, s, key, "\"%s\" is not an occupation code (it is blank)", v);
 	if (!valid_utf8(v))
 		return fail(ld, s, key, "\"%s\" is not valid UTF-8", v);
 	return 0;
@@ -470,54 +462,51 @@ check_occupation(struct loader *ld, const config_setting_t *s, const char *key,
  * be sent to applicants as it stands.  A lone '}' is plain text.
  */
 static int
-check_template(struct loader *ld, const config_setting_t *s, const char *key,
-    const char *v)
+check_template(struct loader *ld, const config_setting_t *s, const char *key, const char *v)
 {
 	const char *p, *close;
 	size_t i, len;
 
 	if (strlen(v) > SMS_MAX_BYTES)
-		return fail(ld, s, key, "is %zu bytes long, more than %d",
-			    strlen(v), SMS_MAX_BYTES);
+		return fail(ld, s, key, "is %zu bytes long, more than %d", strlen(v),
+		            SMS_MAX_BYTES);
 	if (!valid_utf8(v))
 		return fail(ld, s, key, "is not valid UTF-8");
 	for (p = strchr(v, '{'); p; p = strchr(close + 1, '{')) {
 		close = strchr(p + 1, '}');
 		if (close == NULL)
-			return fail(ld, s, key,
-				    "unterminated placeholder \"%.20s\"", p);
-		len = (size_t)(close - p - 1);
+			return fail(ld, s, key, "unterminated placeholder \"%.20s\"", p);
+		len = (size_t) (close - p - 1);
 		for (i = 0; i < NELEM(sms_placeholders); i++)
 			if (strlen(sms_placeholders[i]) == len &&
 			    strncmp(p + 1, sms_placeholders[i], len) == 0)
 				break;
 		if (i == NELEM(sms_placeholders))
 			return fail(ld, s, key,
-				    "unknown placeholder {%.*s} (known: {nama} "
-				    "{gelombang} {kartu} {saldo} {hari})",
-				    len > 40 ? 40 : (int)len, p + 1);
+			            "unknown placeholder {%.*s} (known: {nama} "
+			            "{gelombang} {kartu} {saldo} {hari})",
+			            len > 40 ? 40 : (int) len, p + 1);
 	}
 	return 0;
 }
 
 /* Is an int setting's value a truncated literal?  Then lit holds it. */
 static bool
-truncated_literal(struct loader *ld, const config_setting_t *s, char *lit,
-    size_t litlen)
+truncated_literal(struct loader *ld, const config_setting_t *s, char *lit, size_t litlen)
 {
 	return cfg_int_truncated(setting_file(ld, s), (unsigned) config_setting_source_line(s),
-				 config_setting_get_int(s), lit, litlen);
+	                         config_setting_get_int(s), lit, litlen);
 }
 
 /* ------------------------------------------------------------------ */
 /* Loading one key                                                     */
 
 static int load_group(struct loader *ld, const config_setting_t *group,
-		      const struct key_spec *specs, const char *prefix);
+                      const struct key_spec *specs, const char *prefix);
 
 static int
-load_integer(struct loader *ld, const config_setting_t *s,
-    const struct key_spec *spec, const char *key)
+load_integer(struct loader *ld, const config_setting_t *s, const struct key_spec *spec,
+             const char *key)
 {
 	long long v;
 	char lit[32];
@@ -526,42 +515,38 @@ load_integer(struct loader *ld, const config_setting_t *s,
 	case CONFIG_TYPE_INT:
 		if (truncated_literal(ld, s, lit, sizeof(lit)))
 			return fail(ld, s, key,
-				    "%s is too large for a plain integer; "
-				    "write it with an L suffix (%sL)",
-				    lit, lit);
+			            "%s is too large for a plain integer; "
+			            "write it with an L suffix (%sL)",
+			            lit, lit);
 		v = config_setting_get_int(s);
 		break;
-	case CONFIG_TYPE_INT64:
-		v = config_setting_get_int64(s);
-		break;
-	default:
-		return fail(ld, s, key, "expected an integer");
+	case CONFIG_TYPE_INT64: v = config_setting_get_int64(s); break;
+	default: return fail(ld, s, key, "expected an integer");
 	}
 	if (v < spec->min || v > spec->max)
-		return fail(ld, s, key, "%lld is out of range %lld..%lld", v,
-			    spec->min, spec->max);
+		return fail(ld, s, key, "%lld is out of range %lld..%lld", v, spec->min, spec->max);
 	if (spec->kind == K_INT)
-		*(int *)((char *)ld->cfg + spec->off) = (int)v;
+		*(int *) ((char *) ld->cfg + spec->off) = (int) v;
 	else
-		*(long long *)((char *)ld->cfg + spec->off) = v;
+		*(long long *) ((char *) ld->cfg + spec->off) = v;
 	return 0;
 }
 
 static int
-load_bool(struct loader *ld, const config_setting_t *s,
-    const struct key_spec *spec, const char *key)
+load_bool(struct loader *ld, const config_setting_t *s, const struct key_spec *spec,
+          const char *key)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
 		return fail(ld, s, key, "expected a boolean (true or false)");
-	*(bool *)((char *)ld->cfg + spec->off) = config_setting_get_bool(s);
+	*(bool *) ((char *) ld->cfg + spec->off) = config_setting_get_bool(s);
 	return 0;
 }
 
 static int
-load_string(struct loader *ld, const config_setting_t *s,
-    const struct key_spec *spec, const char *key)
+load_string(struct loader *ld, const config_setting_t *s, const struct key_spec *spec,
+            const char *key)
 {
-	char **field = (char **)((char *)ld->cfg + spec->off);
+	char **field = (char **) ((char *) ld->cfg + spec->off);
 	const char *v;
 	char *copy;
 	int rc;
@@ -580,12 +565,11 @@ load_string(struct loader *ld, const config_setting_t *s,
 }
 
 static int
-load_strlist(struct loader *ld, const config_setting_t *s,
-    const struct key_spec *spec, const char *key)
+load_strlist(struct loader *ld, const config_setting_t *s, const struct key_spec *spec,
+             const char *key)
 {
-	struct gb_strlist *field =
-		(struct gb_strlist *)((char *)ld->cfg + spec->off);
-	struct gb_strlist l = { NULL, 0 };
+	struct gb_strlist *field = (struct gb_strlist *) ((char *) ld->cfg + spec->off);
+	struct gb_strlist l = {NULL, 0};
 	const config_setting_t *e;
 	size_t i, j, n;
 	int rc = 0;
@@ -593,13 +577,13 @@ load_strlist(struct loader *ld, const config_setting_t *s,
 	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
 	    config_setting_type(s) != CONFIG_TYPE_LIST)
 		return fail(ld, s, key, "expected a list of strings");
-	n = (size_t)config_setting_length(s);
+	n = (size_t) config_setting_length(s);
 	if (n == 0 && spec->nonempty)
 		return fail(ld, s, key, "must not be empty");
 	if (n > 0 && (l.v = calloc(n, sizeof(*l.v))) == NULL)
 		return fail(ld, s, key, "out of memory");
 	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(s, (unsigned)i);
+		e = config_setting_get_elem(s, (unsigned) i);
 		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
 			rc = fail(ld, e, key, "expected a list of strings");
 			goto cleanup;
@@ -610,13 +594,11 @@ load_strlist(struct loader *ld, const config_setting_t *s,
 			goto cleanup;
 		}
 		l.n++;
-		if (spec->check &&
-		    (rc = spec->check(ld, e, key, l.v[i])) != 0)
+		if (spec->check && (rc = spec->check(ld, e, key, l.v[i])) != 0)
 			goto cleanup;
 		for (j = 0; spec->unique && j < i; j++)
 			if (strcmp(l.v[j], l.v[i]) == 0) {
-				rc = fail(ld, e, key, "\"%s\" is listed twice",
-					  l.v[i]);
+				rc = fail(ld, e, key, "\"%s\" is listed twice", l.v[i]);
 				goto cleanup;
 			}
 	}
@@ -630,8 +612,7 @@ cleanup:
 }
 
 static int
-load_key(struct loader *ld, const config_setting_t *s,
-    const struct key_spec *spec, const char *key)
+load_key(struct loader *ld, const config_setting_t *s, const struct key_spec *spec, const char *key)
 {
 	switch (spec->kind) {
 	case K_GROUP:
@@ -639,21 +620,17 @@ load_key(struct loader *ld, const config_setting_t *s,
 			return fail(ld, s, key, "expected a group { ... }");
 		return load_group(ld, s, spec->members, key);
 	case K_INT:
-	case K_LLONG:
-		return load_integer(ld, s, spec, key);
-	case K_BOOL:
-		return load_bool(ld, s, spec, key);
-	case K_STRING:
-		return load_string(ld, s, spec, key);
-	case K_STRLIST:
-		return load_strlist(ld, s, spec, key);
+	case K_LLONG: return load_integer(ld, s, spec, key);
+	case K_BOOL: return load_bool(ld, s, spec, key);
+	case K_STRING: return load_string(ld, s, spec, key);
+	case K_STRLIST: return load_strlist(ld, s, spec, key);
 	}
 	return fail(ld, s, key, "internal error: unknown key kind");
 }
 
 static int
-load_group(struct loader *ld, const config_setting_t *group,
-    const struct key_spec *specs, const char *prefix)
+load_group(struct loader *ld, const config_setting_t *group, const struct key_spec *specs,
+           const char *prefix)
 {
 	const config_setting_t *s;
 	const struct key_spec *spec;
@@ -662,13 +639,11 @@ load_group(struct loader *ld, const config_setting_t *group,
 
 	n = config_setting_length(group);
 	for (i = 0; i < n; i++) {
-		s = config_setting_get_elem(group, (unsigned)i);
+		s = config_setting_get_elem(group, (unsigned) i);
 		if (prefix)
-			snprintf(key, sizeof(key), "%s.%s", prefix,
-				 config_setting_name(s));
+			snprintf(key, sizeof(key), "%s.%s", prefix, config_setting_name(s));
 		else
-			snprintf(key, sizeof(key), "%s",
-				 config_setting_name(s));
+			snprintf(key, sizeof(key), "%s", config_setting_name(s));
 		for (spec = specs; spec->name; spec++)
 			if (strcmp(spec->name, config_setting_name(s)) == 0)
 				break;
@@ -691,13 +666,12 @@ check_ages(struct loader *ld, const config_t *lc)
 		return 0;
 	if ((s = config_lookup(lc, "rules.max_age")) != NULL)
 		return fail(ld, s, "rules.max_age",
-			    "%d is less than rules.min_age (%d); use 0 for no "
-			    "upper limit",
-			    r->max_age, r->min_age);
+		            "%d is less than rules.min_age (%d); use 0 for no "
+		            "upper limit",
+		            r->max_age, r->min_age);
 	s = config_lookup(lc, "rules.min_age");
-	return fail(ld, s, "rules.min_age",
-		    "%d is more than rules.max_age (%d)", r->min_age,
-		    r->max_age);
+	return fail(ld, s, "rules.min_age", "%d is more than rules.max_age (%d)", r->min_age,
+	            r->max_age);
 }
 
 /* ------------------------------------------------------------------ */
@@ -744,22 +718,20 @@ read_error(struct loader *ld, const config_t *lc)
 	const char *text = config_error_text(lc);
 
 	if (config_error_type(lc) == CONFIG_ERR_FILE_IO)
-		return fail_file(ld, "cannot read: %s",
-				 text ? text : "file I/O error");
+		return fail_file(ld, "cannot read: %s", text ? text : "file I/O error");
 	if (ld->err && ld->errlen)
 		/* libconfig's text, once: it often is "syntax error" itself */
-		snprintf(ld->err, ld->errlen, "%s:%d: %s%s",
-			 file ? file : ld->path, config_error_line(lc),
-			 text && strncmp(text, "syntax error", 12) == 0 ? "" : "syntax error: ",
-			 text ? text : "");
+		snprintf(ld->err, ld->errlen, "%s:%d: %s%s", file ? file : ld->path,
+		         config_error_line(lc),
+		         text && strncmp(text, "syntax error", 12) == 0 ? "" : "syntax error: ",
+		         text ? text : "");
 	return EXIT_CONFIG;
 }
 
 int
-cfg_load(const char *path, bool explicit, struct gb_config *cfg, char *err,
-    size_t errlen)
+cfg_load(const char *path, bool explicit, struct gb_config *cfg, char *err, size_t errlen)
 {
-	struct loader ld = { path ? path : "(none)", cfg, err, errlen };
+	struct loader ld = {path ? path : "(none)", cfg, err, errlen};
 	config_t lc;
 	bool lc_live = false, missing;
 	int rc;

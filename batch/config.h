@@ -41,32 +41,32 @@ struct gb_strlist {
 };
 
 struct gb_rules {
-	int min_age;		  /* 0..150, default 18 */
-	int max_age;		  /* 0..150, 0 = no limit, default 64; >= min_age unless 0 */
-	int household_cap;	  /* 0..100, default 2 */
+	int min_age;                 /* 0..150, default 18 */
+	int max_age;                 /* 0..150, 0 = no limit, default 64; >= min_age unless 0 */
+	int household_cap;           /* 0..100, default 2 */
 	bool exclude_aid_recipients; /* default true */
 	struct gb_strlist excluded_occupations;
 	struct gb_strlist priority_regions; /* each exactly 4 digits */
-	struct gb_strlist provinces;	    /* each exactly 2 digits, no repeats */
+	struct gb_strlist provinces;        /* each exactly 2 digits, no repeats */
 };
 
 struct gb_config {
-	char *path;	    /* file read, or NULL when the built-in defaults apply */
-	char *timezone;	    /* default "Asia/Jakarta" */
-	char *conninfo;	    /* default "" (libpq's PG* variables apply) */
+	char *path;     /* file read, or NULL when the built-in defaults apply */
+	char *timezone; /* default "Asia/Jakarta" */
+	char *conninfo; /* default "" (libpq's PG* variables apply) */
 	int connect_timeout;
 	char *application_name;
 	struct gb_rules rules;
-	long long saldo;    /* benefit.saldo, whole rupiah, 0..10^12, default 3550000 */
+	long long saldo;          /* benefit.saldo, whole rupiah, 0..10^12, default 3550000 */
 	int first_training_days;  /* benefit.first_training_days, 1..365, default 30 */
 	int reminder_days_before; /* benefit.reminder_days_before, 0..365, default 7 */
-	bool require_approval;	  /* lifecycle.require_approval, default false */
+	bool require_approval;    /* lifecycle.require_approval, default false */
 	char *sms_lolos;
 	char *sms_tidak_lolos;
 	int sms_window_days;
-	char *sms_gateway_url;	    /* SPEC §7 sms.* (kept out of cfg_rules_json) */
+	char *sms_gateway_url; /* SPEC §7 sms.* (kept out of cfg_rules_json) */
 	char *sms_username;
-	char *sms_password;	    /* never printed */
+	char *sms_password; /* never printed */
 	char *sms_sender;
 	char *sms_dlr_url;
 	char *sms_gateway_address;
@@ -90,8 +90,7 @@ void cfg_defaults(struct gb_config *cfg);
  * wrong" (or "file: ..." when there is no line).  On failure *cfg is left
  * freed-safe (cfg_free may be called).
  */
-int cfg_load(const char *path, bool explicit, struct gb_config *cfg, char *err,
-	     size_t errlen);
+int cfg_load(const char *path, bool explicit, struct gb_config *cfg, char *err, size_t errlen);
 
 void cfg_free(struct gb_config *cfg);
 

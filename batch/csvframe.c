@@ -14,13 +14,13 @@
 
 struct csv_frame {
 	FILE *f;
-	char *buf;		/* input buffer */
+	char *buf; /* input buffer */
 	size_t pos, end;
 	bool eof;
-	bool started;		/* the BOM check is done */
-	long long line;		/* the next physical line's number */
+	bool started;   /* the BOM check is done */
+	long long line; /* the next physical line's number */
 	long long offset;
-	struct strbuf rec;	/* the current record */
+	struct strbuf rec; /* the current record */
 	bool rec_truncated;
 };
 

@@ -23,10 +23,10 @@
 #define CSVF_MAX_RECORD (1024 * 1024)
 
 struct csv_record {
-	const char *text; /* without its line break (CRLF or LF); not NUL-safe */
-	size_t len;	  /* bytes kept in text (at most CSVF_MAX_RECORD) */
-	long long line;	  /* physical line where the record starts (1-based) */
-	int fields;	  /* commas outside quotes + 1 */
+	const char *text;    /* without its line break (CRLF or LF); not NUL-safe */
+	size_t len;          /* bytes kept in text (at most CSVF_MAX_RECORD) */
+	long long line;      /* physical line where the record starts (1-based) */
+	int fields;          /* commas outside quotes + 1 */
 	const char *problem; /* NULL, or why COPY must not see this record */
 };
 

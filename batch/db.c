@@ -108,7 +108,7 @@ db_remember_failure(PGconn *conn, const PGresult *res)
 	else if (strcmp(last_sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0)
 		last_exit = EXIT_BUSY;
 	else if (strcmp(last_sqlstate, SQLSTATE_INVALID_SCHEMA_NAME) == 0 ||
-		 strcmp(last_sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0)
+	         strcmp(last_sqlstate, SQLSTATE_UNDEFINED_TABLE) == 0)
 		last_exit = EXIT_UNAVAILABLE; /* not a gelombang database (yet) */
 	else if (strcmp(last_sqlstate, SQLSTATE_INSUFFICIENT_PRIVILEGE) == 0)
 		last_exit = EXIT_REFUSED;
@@ -157,9 +157,10 @@ db_report(PGconn *conn, const PGresult *res, const char *what)
 	if (strcmp(last_sqlstate, "42501") == 0) {
 		log_error("%s: role \"%s\": %s", what, session_role, last_message);
 		if (!session_is_batch)
-			log_hint("Role \"%s\" is not a member of gelombang_batch, whose privileges the jobs "
-				 "need: grant gelombang_batch to \"%s\" (README \"Roles\").",
-				 session_role, session_role);
+			log_hint(
+			    "Role \"%s\" is not a member of gelombang_batch, whose privileges the jobs "
+			    "need: grant gelombang_batch to \"%s\" (README \"Roles\").",
+			    session_role, session_role);
 		return;
 	}
 	if (last_exit == EXIT_UNAVAILABLE) {
@@ -181,8 +182,7 @@ db_report(PGconn *conn, const PGresult *res, const char *what)
 }
 
 PGresult *
-db_query(PGconn *conn, const char *what, const char *sql, int n,
-	 const char *const *params)
+db_query(PGconn *conn, const char *what, const char *sql, int n, const char *const *params)
 {
 	PGresult *res;
 	ExecStatusType st;
@@ -208,8 +208,7 @@ db_query(PGconn *conn, const char *what, const char *sql, int n,
 }
 
 int
-db_command(PGconn *conn, const char *what, const char *sql, int n,
-	   const char *const *params)
+db_command(PGconn *conn, const char *what, const char *sql, int n, const char *const *params)
 {
 	PGresult *res = db_query(conn, what, sql, n, params);
 
@@ -275,10 +274,10 @@ db_connect(struct gb_ctx *ctx)
 	if (!ctx->conn || PQstatus(ctx->conn) != CONNECTION_OK) {
 		masked = cfg_mask_conninfo(conninfo);
 		log_error("could not connect to the database: %.*s",
-			  (int) strcspn(PQerrorMessage(ctx->conn), "\n"),
-			  PQerrorMessage(ctx->conn));
+		          (int) strcspn(PQerrorMessage(ctx->conn), "\n"),
+		          PQerrorMessage(ctx->conn));
 		log_detail("Connection string: \"%s\" (libpq's PG* variables apply).",
-			   masked ? masked : "");
+		           masked ? masked : "");
 		free(masked);
 		return EXIT_UNAVAILABLE;
 	}
@@ -292,20 +291,21 @@ db_connect(struct gb_ctx *ctx)
 	setup_params[0] = ctx->cfg.timezone;
 	setup_params[1] = stmt_timeout;
 	db_set_quiet(true);
-	res = db_query(ctx->conn, "set up session",
-		       "select set_config('TimeZone', $1, false),"
-		       " set_config('statement_timeout', $2, false),"
-		       " set_config('client_connection_check_interval', '1s', false),"
-		       " session_user, exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace"
-		       "  where n.nspname = 'gelombang' and c.relname = 'wave'),"
-		       " case when exists (select 1 from pg_roles where rolname = 'gelombang_batch')"
-		       "  then pg_has_role(session_user, 'gelombang_batch', 'member') else false end",
-		       2, setup_params);
+	res = db_query(
+	    ctx->conn, "set up session",
+	    "select set_config('TimeZone', $1, false),"
+	    " set_config('statement_timeout', $2, false),"
+	    " set_config('client_connection_check_interval', '1s', false),"
+	    " session_user, exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+	    "  where n.nspname = 'gelombang' and c.relname = 'wave'),"
+	    " case when exists (select 1 from pg_roles where rolname = 'gelombang_batch')"
+	    "  then pg_has_role(session_user, 'gelombang_batch', 'member') else false end",
+	    2, setup_params);
 	db_set_quiet(false);
 	if (!res) {
 		if (strcmp(db_failure_sqlstate(), SQLSTATE_INVALID_PARAMETER_VALUE) == 0) {
 			log_error("%s: timezone: \"%s\" is not a time zone the server knows",
-				  ctx->cfg.path ? ctx->cfg.path : "(defaults)", ctx->cfg.timezone);
+			          ctx->cfg.path ? ctx->cfg.path : "(defaults)", ctx->cfg.timezone);
 			return EXIT_CONFIG;
 		}
 		log_error("could not set up the session: %s", db_failure_message());
@@ -313,7 +313,8 @@ db_connect(struct gb_ctx *ctx)
 	}
 	snprintf(session_role, sizeof(session_role), "%s", PQgetvalue(res, 0, 3));
 	session_is_batch = strcmp(PQgetvalue(res, 0, 5), "t") == 0;
-	if (strcmp(PQgetvalue(res, 0, 4), "t") != 0 && ctx->command && strcmp(ctx->command, "migrate") != 0) {
+	if (strcmp(PQgetvalue(res, 0, 4), "t") != 0 && ctx->command &&
+	    strcmp(ctx->command, "migrate") != 0) {
 		PQclear(res);
 		log_error("schema gelombang is missing: run gelombang migrate");
 		log_detail("The database \"%s\" has no table gelombang.wave.", PQdb(ctx->conn));

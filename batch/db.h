@@ -36,10 +36,9 @@ void db_disconnect(struct gb_ctx *ctx);
  * PGRES_COMMAND_OK / PGRES_TUPLES_OK, else reports "what: server message"
  * and returns NULL; db_failure_exit() then tells the exit code. */
 PGresult *db_query(PGconn *conn, const char *what, const char *sql, int n,
-		   const char *const *params);
+                   const char *const *params);
 /* db_query for commands whose result is not needed; 0 or -1 */
-int db_command(PGconn *conn, const char *what, const char *sql, int n,
-	       const char *const *params);
+int db_command(PGconn *conn, const char *what, const char *sql, int n, const char *const *params);
 
 int db_begin(PGconn *conn);
 int db_commit(PGconn *conn);

@@ -8,15 +8,15 @@
 #define GELOMBANG_EXITCODE_H
 
 enum gb_exit {
-	EXIT_DONE = 0,	      /* done, or nothing to do */
-	EXIT_REFUSED = 1,     /* wrong state, not yet due, audit mismatch */
-	EXIT_USAGE = 64,      /* bad command line */
-	EXIT_DATAERR = 65,    /* bad input data; the good rows are kept */
+	EXIT_DONE = 0,         /* done, or nothing to do */
+	EXIT_REFUSED = 1,      /* wrong state, not yet due, audit mismatch */
+	EXIT_USAGE = 64,       /* bad command line */
+	EXIT_DATAERR = 65,     /* bad input data; the good rows are kept */
 	EXIT_UNAVAILABLE = 69, /* database unavailable */
-	EXIT_SOFTWARE = 70,   /* internal error */
-	EXIT_CANTCREAT = 73,  /* an output file (-o, --rejects) cannot be created */
-	EXIT_BUSY = 75,	      /* another run holds this wave's lock */
-	EXIT_CONFIG = 78      /* bad configuration */
+	EXIT_SOFTWARE = 70,    /* internal error */
+	EXIT_CANTCREAT = 73,   /* an output file (-o, --rejects) cannot be created */
+	EXIT_BUSY = 75,        /* another run holds this wave's lock */
+	EXIT_CONFIG = 78       /* bad configuration */
 };
 
 #endif

@@ -18,7 +18,7 @@
 struct fault_spec {
 	const char *name; /* points into the environment */
 	size_t len;
-	long number;	  /* the N of NAME:N (kill) or the MS of NAME:MS (sleep) */
+	long number; /* the N of NAME:N (kill) or the MS of NAME:MS (sleep) */
 	long seen;
 };
 
@@ -57,7 +57,9 @@ fault_init(void)
 	bool s = fault_parse(getenv("GELOMBANG_FAULT_SLEEP"), &sleep_at, 0);
 
 	if (s && sleep_at.number == 0) {
-		fprintf(stderr, "gelombang: warning: GELOMBANG_FAULT_SLEEP needs NAME:MILLISECONDS; ignored\n");
+		fprintf(
+		    stderr,
+		    "gelombang: warning: GELOMBANG_FAULT_SLEEP needs NAME:MILLISECONDS; ignored\n");
 		s = false;
 		sleep_at.name = NULL;
 	}
@@ -79,7 +81,8 @@ fault_say(const char *what, const char *name)
 	int n = snprintf(line, sizeof(line), "gelombang: fault: %s at %s\n", what, name);
 
 	if (n > 0)
-		(void) !write(STDERR_FILENO, line, (size_t) n < sizeof(line) ? (size_t) n : sizeof(line) - 1);
+		(void) !write(STDERR_FILENO, line,
+		              (size_t) n < sizeof(line) ? (size_t) n : sizeof(line) - 1);
 }
 
 void

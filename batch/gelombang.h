@@ -21,52 +21,52 @@
 
 /* a time option, checked by the parser, converted by PostgreSQL */
 struct gb_timeopt {
-	const char *text;  /* as given */
-	char pg[64];	   /* tp_format_pg(); without offset it is read in the
-			      configured timezone (the session's TimeZone) */
+	const char *text; /* as given */
+	char pg[64];      /* tp_format_pg(); without offset it is read in the
+	                     configured timezone (the session's TimeZone) */
 };
 
 /* The options of the subcommand (only those it accepts are ever set). */
 struct gb_opts {
-	int wave;		/* 0: not given */
-	const char *file;	/* positional FILE; "-" = stdin */
+	int wave;         /* 0: not given */
+	const char *file; /* positional FILE; "-" = stdin */
 	struct gb_timeopt opens, closes, announce;
 	bool has_opens, has_closes, has_announce;
 	long long quota;
 	bool has_quota;
-	char seed[65];		/* lower case; empty = from the OS */
+	char seed[65]; /* lower case; empty = from the OS */
 	const char *nik;
 	bool dry_run;
 	const char *rejects;
-	const char *format;	/* text, csv, html */
-	const char *output;	/* -o FILE */
-	long long limit;	/* outbox export --limit; 0 = all */
-	const char *independent; /* audit --independent DIR */
-	bool force;		/* audit --force: write over a bundle */
-	bool failed;		/* history --failed */
-	const char *reason;	/* wave amend/withdraw --reason */
-	const char *note;	/* approve --note */
+	const char *format;          /* text, csv, html */
+	const char *output;          /* -o FILE */
+	long long limit;             /* outbox export --limit; 0 = all */
+	const char *independent;     /* audit --independent DIR */
+	bool force;                  /* audit --force: write over a bundle */
+	bool failed;                 /* history --failed */
+	const char *reason;          /* wave amend/withdraw --reason */
+	const char *note;            /* approve --note */
 	struct gb_timeopt revoke_at; /* wave create --revoke-at */
 	bool has_revoke_at;
-	char recover[256];	/* wave create --recover, as "{18,19}"; "" = none */
-	double rate;		/* sms send --rate, messages a second; 0 = no cap */
-	int port;		/* sms listen --port */
+	char recover[256]; /* wave create --recover, as "{18,19}"; "" = none */
+	double rate;       /* sms send --rate, messages a second; 0 = no cap */
+	int port;          /* sms listen --port */
 };
 
 struct gb_ctx {
 	const char *config_path;
 	bool config_explicit;
-	bool use_defaults;		/* process/run-due --defaults: they may be frozen */
-	const char *db_override;	/* --db */
-	struct gb_timeopt now;		/* --now */
+	bool use_defaults;       /* process/run-due --defaults: they may be frozen */
+	const char *db_override; /* --db */
+	struct gb_timeopt now;   /* --now */
 	bool has_now;
-	const char *operator;		/* --operator, else the OS user */
-	char *command_line;		/* the whole argv, for the history */
-	const char *command;		/* "close", "wave create", ... */
+	const char *operator; /* --operator, else the OS user */
+	char *command_line;   /* the whole argv, for the history */
+	const char *command;  /* "close", "wave create", ... */
 	struct gb_opts opt;
 	struct gb_config cfg;
-	char *rules_json;		/* cfg_rules_json(), for process */
-	char config_digest[65];		/* sha256 of rules_json */
+	char *rules_json;       /* cfg_rules_json(), for process */
+	char config_digest[65]; /* sha256 of rules_json */
 	PGconn *conn;
 };
 
@@ -110,7 +110,5 @@ int cmd_sms_retry(struct gb_ctx *ctx);
  * NULL meaning the server's clock (queries use coalesce($n::timestamptz,
  * now())). */
 const char *gb_now_param(const struct gb_ctx *ctx);
-
-
 
 #endif

@@ -63,14 +63,15 @@ history_csv(struct gb_ctx *ctx, const char *wave, const char *failed)
 
 	/* COPY takes no parameters: the wave is a parsed integer (or null)
 	 * and failed a fixed word */
-	snprintf(sql, sizeof(sql),
-		 "copy (select job, wave,"
-		 " to_char(started_at at time zone interval '+07:00', 'YYYY-MM-DD HH24:MI:SS') || '+07',"
-		 " to_char(finished_at at time zone interval '+07:00', 'YYYY-MM-DD HH24:MI:SS') || '+07',"
-		 " operator, outcome, rows, message"
-		 " from gelombang.history_runs(%s, %s))"
-		 " to stdout with (format csv)",
-		 wave ? wave : "null", failed);
+	snprintf(
+	    sql, sizeof(sql),
+	    "copy (select job, wave,"
+	    " to_char(started_at at time zone interval '+07:00', 'YYYY-MM-DD HH24:MI:SS') || '+07',"
+	    " to_char(finished_at at time zone interval '+07:00', 'YYYY-MM-DD HH24:MI:SS') || '+07',"
+	    " operator, outcome, rows, message"
+	    " from gelombang.history_runs(%s, %s))"
+	    " to stdout with (format csv)",
+	    wave ? wave : "null", failed);
 	fputs("job,wave,started_at,finished_at,operator,outcome,rows,message\n", stdout);
 	rc = copy_out(ctx->conn, "read the history", sql, copy_row_to_file, stdout);
 	return rc;
@@ -90,8 +91,8 @@ history_text_row(PGresult *res, int i)
 	char duration[32], who[160], clock[40];
 	bool running = strcmp(PQgetvalue(res, i, 6), "RUNNING") == 0;
 
-	format_duration(PQgetisnull(res, i, 4) ? NULL : PQgetvalue(res, i, 4), running,
-			duration, sizeof(duration));
+	format_duration(PQgetisnull(res, i, 4) ? NULL : PQgetvalue(res, i, 4), running, duration,
+	                sizeof(duration));
 	if (PQgetisnull(res, i, 9))
 		snprintf(who, sizeof(who), "%s", PQgetvalue(res, i, 5));
 	else
@@ -114,23 +115,24 @@ history_text(struct gb_ctx *ctx, const char *wave, const char *failed)
 	int i, rc = EXIT_DONE;
 
 	if (db_begin(ctx->conn) != 0 ||
-	    db_command(ctx->conn, "read the history",
-		       "declare history_cursor no scroll cursor for"
-		       " select id, job, coalesce(wave::text, ''),"
-		       " to_char(started_at at time zone interval '+07:00', 'YYYY-MM-DD HH24:MI:SS'),"
-		       " extract(epoch from case when outcome = 'RUNNING'"
-		       "   then clock_timestamp() - started_at else finished_at - started_at end),"
-		       " operator, outcome, coalesce(rows::text, ''),"
-		       " coalesce(replace(message, e'\\n', ' '), ''), db_role,"
-		       " to_char(clock at time zone interval '+07:00', 'YYYY-MM-DD HH24:MI')"
-		       " from gelombang.history_runs($1::int, $2::boolean)",
-		       2, params) != 0) {
+	    db_command(
+	        ctx->conn, "read the history",
+	        "declare history_cursor no scroll cursor for"
+	        " select id, job, coalesce(wave::text, ''),"
+	        " to_char(started_at at time zone interval '+07:00', 'YYYY-MM-DD HH24:MI:SS'),"
+	        " extract(epoch from case when outcome = 'RUNNING'"
+	        "   then clock_timestamp() - started_at else finished_at - started_at end),"
+	        " operator, outcome, coalesce(rows::text, ''),"
+	        " coalesce(replace(message, e'\\n', ' '), ''), db_role,"
+	        " to_char(clock at time zone interval '+07:00', 'YYYY-MM-DD HH24:MI')"
+	        " from gelombang.history_runs($1::int, $2::boolean)",
+	        2, params) != 0) {
 		rc = db_failure_exit();
 		goto cleanup;
 	}
 	for (;;) {
 		res = db_query(ctx->conn, "read the history",
-			       "fetch " HISTORY_FETCH_TEXT " from history_cursor", 0, NULL);
+		               "fetch " HISTORY_FETCH_TEXT " from history_cursor", 0, NULL);
 		if (!res) {
 			rc = db_failure_exit();
 			goto cleanup;

@@ -25,18 +25,18 @@
 #include "regcheck.h"
 #include "strbuf.h"
 
-#define IMPORT_HEADER \
+#define IMPORT_HEADER                                                                              \
 	"nik,kk,name,birth_date,sex,occupation,in_school,receives_aid,region_code,phone,joined_at"
 #define IMPORT_FIELDS 11
 
 struct import_state {
 	struct gb_ctx *ctx;
-	const char *file;	/* name for messages */
+	const char *file; /* name for messages */
 	FILE *in;
-	long long size;		/* for progress; 0 = unknown */
-	FILE *rawrej;		/* rejects COPY must not see, as COPY text */
+	long long size; /* for progress; 0 = unknown */
+	FILE *rawrej;   /* rejects COPY must not see, as COPY text */
 	long long staged, raw_rejected;
-	struct strbuf send;	/* the record as sent to COPY */
+	struct strbuf send; /* the record as sent to COPY */
 };
 
 static int
@@ -97,12 +97,10 @@ import_send(struct import_state *st, const struct csv_record *rec)
 	/* the line, then whether the database may skip its own check of the
 	 * fields (regcheck.h): most records need no second look */
 	sb_reset(&st->send);
-	sb_addf(&st->send, "%lld,%c,", rec->line,
-		    regcheck_clean(rec->text, rec->len) ? 't' : 'f');
+	sb_addf(&st->send, "%lld,%c,", rec->line, regcheck_clean(rec->text, rec->len) ? 't' : 'f');
 	sb_add(&st->send, rec->text, rec->len);
 	sb_addch(&st->send, '\n');
-	if (sb_failed(&st->send) ||
-	    PQputCopyData(conn, st->send.buf, (int) st->send.len) != 1)
+	if (sb_failed(&st->send) || PQputCopyData(conn, st->send.buf, (int) st->send.len) != 1)
 		return -1;
 	if (st->staged++ % 10000 == 0)
 		fault_point("job:import:record-sent");
@@ -126,7 +124,7 @@ import_check_header(struct import_state *st, struct csv_frame *cf)
 	}
 	if (rec.problem || !csvf_header_matches(rec.text, rec.len, IMPORT_HEADER)) {
 		log_error("%s:1: header: expected \"%s\", found \"%.*s\"", st->file, IMPORT_HEADER,
-			  (int) (rec.len > 200 ? 200 : rec.len), rec.text);
+		          (int) (rec.len > 200 ? 200 : rec.len), rec.text);
 		log_detail("A wrong header rejects the whole file; nothing was stored.");
 		return EXIT_DATAERR;
 	}
@@ -145,8 +143,8 @@ import_stream(struct import_state *st, struct csv_frame *cf)
 	char error[96];
 
 	res = PQexec(conn, "copy pg_temp.import_stage (line, clean, nik, kk, name, birth_date, sex,"
-			   " occupation, in_school, receives_aid, region_code, phone, joined_at)"
-			   " from stdin with (format csv)");
+	                   " occupation, in_school, receives_aid, region_code, phone, joined_at)"
+	                   " from stdin with (format csv)");
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
 		log_error("could not start loading %s: %s", st->file, PQerrorMessage(conn));
 		PQclear(res);
@@ -165,7 +163,7 @@ import_stream(struct import_state *st, struct csv_frame *cf)
 			r = import_set_aside(st, &rec, rec.problem);
 		else if (rec.fields != IMPORT_FIELDS) {
 			snprintf(error, sizeof(error), "field count: %d fields, expected %d",
-				 rec.fields, IMPORT_FIELDS);
+			         rec.fields, IMPORT_FIELDS);
 			r = import_set_aside(st, &rec, error);
 		} else
 			r = import_send(st, &rec);
@@ -176,19 +174,22 @@ import_stream(struct import_state *st, struct csv_frame *cf)
 	}
 	progress_done();
 	if (r != 0 || db_interrupted()) {
-		const char *why = db_interrupted() ? "interrupted" :
-				  r < 0 && ferror(st->in) ? strerror(errno) :
-				  db_connection_lost(conn) ? "database unavailable" : "could not send data";
+		const char *why = db_interrupted()           ? "interrupted"
+		                  : r < 0 && ferror(st->in)  ? strerror(errno)
+		                  : db_connection_lost(conn) ? "database unavailable"
+		                                             : "could not send data";
 
 		PQputCopyEnd(conn, why);
 		while ((res = PQgetResult(conn)) != NULL)
 			PQclear(res);
 		log_error("could not load %s: %s", st->file, why);
-		return db_interrupted() ? EXIT_REFUSED :
-		       db_connection_lost(conn) ? EXIT_UNAVAILABLE : EXIT_DATAERR;
+		return db_interrupted()           ? EXIT_REFUSED
+		       : db_connection_lost(conn) ? EXIT_UNAVAILABLE
+		                                  : EXIT_DATAERR;
 	}
 	if (PQputCopyEnd(conn, NULL) != 1) {
-		log_error("could not load %s: database unavailable: %s", st->file, PQerrorMessage(conn));
+		log_error("could not load %s: database unavailable: %s", st->file,
+		          PQerrorMessage(conn));
 		return EXIT_UNAVAILABLE;
 	}
 	r = EXIT_DONE;
@@ -196,8 +197,8 @@ import_stream(struct import_state *st, struct csv_frame *cf)
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			r = db_connection_lost(conn) ? EXIT_UNAVAILABLE : EXIT_SOFTWARE;
 			log_error("could not load %s: %s%s", st->file,
-				  r == EXIT_UNAVAILABLE ? "database unavailable: " : "",
-				  PQresultErrorMessage(res));
+			          r == EXIT_UNAVAILABLE ? "database unavailable: " : "",
+			          PQresultErrorMessage(res));
 		}
 		PQclear(res);
 	}
@@ -230,7 +231,8 @@ import_load_set_aside(struct import_state *st)
 	PQputCopyEnd(conn, NULL);
 	while ((res = PQgetResult(conn)) != NULL) {
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			log_error("could not set rejected records aside: %s", PQresultErrorMessage(res));
+			log_error("could not set rejected records aside: %s",
+			          PQresultErrorMessage(res));
 			rc = EXIT_SOFTWARE;
 		}
 		PQclear(res);
@@ -257,11 +259,12 @@ import_write_rejects(struct import_state *st, const char *tmppath)
 		return EXIT_SOFTWARE;
 	}
 	fputs(IMPORT_HEADER ",line,error\n", out);
-	if (db_command(conn, "read the rejects",
-		       "declare rejects no scroll cursor for"
-		       " select rec || convert_to(',' || line || ',' || gelombang.csv_quote(error) || E'\\n', 'UTF8')"
-		       " from pg_temp.import_reject order by line",
-		       0, NULL) != 0) {
+	if (db_command(
+	        conn, "read the rejects",
+	        "declare rejects no scroll cursor for"
+	        " select rec || convert_to(',' || line || ',' || gelombang.csv_quote(error) || E'\\n', 'UTF8')"
+	        " from pg_temp.import_reject order by line",
+	        0, NULL) != 0) {
 		fclose(out);
 		return db_failure_exit();
 	}
@@ -298,12 +301,12 @@ import_wave_open(struct gb_ctx *ctx, const char *w)
 
 	/* FOR SHARE: a close waiting for this wave waits for the import */
 	res = db_query(ctx->conn, "check the wave",
-		       /* withdrawn_at through to_jsonb: this also runs on a schema
-			* before migration 017, in an upgrade in the middle of a wave */
-		       "select case when to_jsonb(w)->>'withdrawn_at' is not null then 'withdrawn'"
-		       " else w.state::text end"
-		       " from gelombang.wave w where w.wave = $1::int for share",
-		       1, params);
+	               /* withdrawn_at through to_jsonb: this also runs on a schema
+	                * before migration 017, in an upgrade in the middle of a wave */
+	               "select case when to_jsonb(w)->>'withdrawn_at' is not null then 'withdrawn'"
+	               " else w.state::text end"
+	               " from gelombang.wave w where w.wave = $1::int for share",
+	               1, params);
 	if (!res)
 		return db_failure_exit();
 	if (PQntuples(res) == 0) {
@@ -311,7 +314,7 @@ import_wave_open(struct gb_ctx *ctx, const char *w)
 		rc = EXIT_REFUSED;
 	} else if (strcmp(PQgetvalue(res, 0, 0), "DIBUKA") != 0) {
 		log_error("could not import into wave %s: the wave is %s, no longer open", w,
-			  PQgetvalue(res, 0, 0));
+		          PQgetvalue(res, 0, 0));
 		rc = EXIT_REFUSED;
 	}
 	PQclear(res);
@@ -372,7 +375,8 @@ cmd_import(struct gb_ctx *ctx)
 	if (rc != 0)
 		goto cleanup;
 	if (db_begin(ctx->conn) != 0 || (rc = import_wave_open(ctx, w)) != 0) {
-		rc = jr_fail(ctx, &run, rc ? rc : db_failure_exit(), rc ? "refused: the wave is not open" : NULL);
+		rc = jr_fail(ctx, &run, rc ? rc : db_failure_exit(),
+		             rc ? "refused: the wave is not open" : NULL);
 		goto cleanup;
 	}
 	fault_point("job:import:wave-checked");
@@ -381,16 +385,18 @@ cmd_import(struct gb_ctx *ctx)
 		goto cleanup;
 	}
 	fault_point("job:import:header");
-	if (db_command(ctx->conn, "prepare the import",
-		       "create temporary table import_stage (line bigint not null, clean boolean not null,"
-		       " nik text collate \"C\","
-		       " kk text, name text, birth_date text, sex text, occupation text, in_school text,"
-		       " receives_aid text, region_code text, phone text, joined_at text) on commit drop",
-		       0, NULL) != 0 ||
-	    db_command(ctx->conn, "prepare the rejects",
-		       "create temporary table import_reject (line bigint not null, rec bytea not null,"
-		       " error text not null) on commit drop",
-		       0, NULL) != 0) {
+	if (db_command(
+	        ctx->conn, "prepare the import",
+	        "create temporary table import_stage (line bigint not null, clean boolean not null,"
+	        " nik text collate \"C\","
+	        " kk text, name text, birth_date text, sex text, occupation text, in_school text,"
+	        " receives_aid text, region_code text, phone text, joined_at text) on commit drop",
+	        0, NULL) != 0 ||
+	    db_command(
+	        ctx->conn, "prepare the rejects",
+	        "create temporary table import_reject (line bigint not null, rec bytea not null,"
+	        " error text not null) on commit drop",
+	        0, NULL) != 0) {
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
 		goto cleanup;
 	}
@@ -401,7 +407,8 @@ cmd_import(struct gb_ctx *ctx)
 		rc = import_load_set_aside(&st);
 	}
 	if (rc != 0) {
-		rc = jr_fail(ctx, &run, rc, db_interrupted() ? "interrupted" : "could not load the file");
+		rc = jr_fail(ctx, &run, rc,
+		             db_interrupted() ? "interrupted" : "could not load the file");
 		goto cleanup;
 	}
 	fault_point("job:import:set-aside");
@@ -409,9 +416,10 @@ cmd_import(struct gb_ctx *ctx)
 	params[0] = w;
 	params[1] = run.id;
 	params[2] = staged;
-	if (!(res = db_query(ctx->conn, "store the registrations",
-			     "select accepted, rejected from gelombang.import_rows($1::int, $2::bigint, $3::bigint)",
-			     3, params))) {
+	if (!(res = db_query(
+	          ctx->conn, "store the registrations",
+	          "select accepted, rejected from gelombang.import_rows($1::int, $2::bigint, $3::bigint)",
+	          3, params))) {
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
 		goto cleanup;
 	}
@@ -440,7 +448,8 @@ cmd_import(struct gb_ctx *ctx)
 	jr_release(ctx, &run);
 	fault_point("job:import:released");
 	if (rejected > 0 && rename(tmppath, rejpath) != 0)
-		log_error("could not move the reject file into place at %s: %s", rejpath, strerror(errno));
+		log_error("could not move the reject file into place at %s: %s", rejpath,
+		          strerror(errno));
 	fault_point("job:import:renamed");
 	printf("%s\n", msg);
 	if (rejected > 0) {

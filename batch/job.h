@@ -21,16 +21,16 @@
 #include "jobrun.h"
 
 struct job_def {
-	const char *name;	/* "close" */
-	const char *from;	/* the state it needs: "DIBUKA" */
-	const char *to;		/* the state it makes: "DITUTUP" */
-	const char *before;	/* the step that makes `from`, for refusals */
+	const char *name;       /* "close" */
+	const char *from;       /* the state it needs: "DIBUKA" */
+	const char *to;         /* the state it makes: "DITUTUP" */
+	const char *before;     /* the step that makes `from`, for refusals */
 	const char *due_column; /* "closes_at", "announce_at" or NULL */
 	/* optional: refuse (return EXIT_REFUSED with msg) for another reason */
 	int (*check)(struct gb_ctx *ctx, const char *wave, char *msg, size_t len);
 	/* the work, inside the job's transaction; rows and msg for the history */
-	int (*work)(struct gb_ctx *ctx, struct job_run *run, const char *wave,
-		    long long *rows, char *msg, size_t len);
+	int (*work)(struct gb_ctx *ctx, struct job_run *run, const char *wave, long long *rows,
+	            char *msg, size_t len);
 	/* optional: after the commit and the success message; its return
 	 * value is the job's exit code */
 	int (*after)(struct gb_ctx *ctx, const char *wave);
@@ -53,7 +53,7 @@ int remind_if_due(struct gb_ctx *ctx, int wave, bool from_run_due, bool *queued)
  * of success go to the log (stderr, silenced by -q) instead of stdout.
  * Returns the exit code; *advanced tells whether the wave's state moved.
  */
-int job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave,
-		bool from_run_due, bool *advanced);
+int job_execute(struct gb_ctx *ctx, const struct job_def *def, int wave, bool from_run_due,
+                bool *advanced);
 
 #endif

@@ -29,7 +29,7 @@ jr_lock(struct gb_ctx *ctx, int wave)
 
 	snprintf(w, sizeof(w), "%d", wave);
 	res = db_query(ctx->conn, "take the wave lock",
-		       "select pg_try_advisory_lock(" JR_LOCK_CLASS ", $1::int)", 1, params);
+	               "select pg_try_advisory_lock(" JR_LOCK_CLASS ", $1::int)", 1, params);
 	if (!res)
 		return db_failure_exit();
 	got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
@@ -47,8 +47,8 @@ jr_unlock(struct gb_ctx *ctx, int wave)
 	if (!ctx->conn || PQstatus(ctx->conn) != CONNECTION_OK)
 		return;
 	snprintf(w, sizeof(w), "%d", wave);
-	res = PQexecParams(ctx->conn, "select pg_advisory_unlock(" JR_LOCK_CLASS ", $1::int)",
-			   1, NULL, params, NULL, NULL, 0);
+	res = PQexecParams(ctx->conn, "select pg_advisory_unlock(" JR_LOCK_CLASS ", $1::int)", 1,
+	                   NULL, params, NULL, NULL, 0);
 	PQclear(res);
 }
 
@@ -75,11 +75,12 @@ jr_record_start(struct gb_ctx *ctx, struct job_run *run)
 	params[9] = run->dry_run ? "t" : "f";
 	/* the session's start as this role sees it: the function, under the
 	 * owner's rights, may not see it (see run_start) */
-	res = db_query(ctx->conn, "record the job run",
-		       "select gelombang.run_start($1, $2::int, $3, $4, $5::int, $6, $7, $8,"
-		       " $9::timestamptz, $10::boolean,"
-		       " (select backend_start from pg_stat_activity where pid = pg_backend_pid()))",
-		       10, params);
+	res =
+	    db_query(ctx->conn, "record the job run",
+	             "select gelombang.run_start($1, $2::int, $3, $4, $5::int, $6, $7, $8,"
+	             " $9::timestamptz, $10::boolean,"
+	             " (select backend_start from pg_stat_activity where pid = pg_backend_pid()))",
+	             10, params);
 	if (!res)
 		return db_failure_exit();
 	snprintf(run->id, sizeof(run->id), "%s", PQgetvalue(res, 0, 0));
@@ -97,13 +98,13 @@ jr_mark_dead(struct gb_ctx *ctx, int wave)
 
 	snprintf(w, sizeof(w), "%d", wave);
 	res = db_query(ctx->conn, "look for dead runs",
-		       "select gelombang.mark_dead_runs(nullif($1::int, 0))", 1, params);
+	               "select gelombang.mark_dead_runs(nullif($1::int, 0))", 1, params);
 	if (!res)
 		return;
 	n = atoll(PQgetvalue(res, 0, 0));
 	if (n > 0)
-		log_warning("%lld earlier run%s of %s found dead and marked so in the history",
-			    n, n == 1 ? "" : "s", wave ? "this wave" : "this database");
+		log_warning("%lld earlier run%s of %s found dead and marked so in the history", n,
+		            n == 1 ? "" : "s", wave ? "this wave" : "this database");
 	PQclear(res);
 }
 
@@ -125,21 +126,26 @@ jr_check_clock(struct gb_ctx *ctx, struct job_run *run)
 	if (!ctx->has_now || ctx->cfg.allow_simulated_clock || strcmp(run->job, "audit") == 0)
 		return 0;
 	res = db_query(ctx->conn, "compare the clock with the real one",
-		       "select $1::timestamptz > now() + interval '" JR_CLOCK_TOLERANCE "',"
-		       " " "gelombang.wib($1::timestamptz)" ", " "gelombang.wib(now())",
-		       1, params);
+	               "select $1::timestamptz > now() + interval '" JR_CLOCK_TOLERANCE "',"
+	               " "
+	               "gelombang.wib($1::timestamptz)"
+	               ", "
+	               "gelombang.wib(now())",
+	               1, params);
 	if (!res)
 		return jr_fail(ctx, run, db_failure_exit(), NULL);
 	ahead = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	if (ahead)
-		snprintf(msg, sizeof(msg), "the clock given with --now (%s) is ahead of the real one (%s)",
-			 PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+		snprintf(msg, sizeof(msg),
+		         "the clock given with --now (%s) is ahead of the real one (%s)",
+		         PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
 	PQclear(res);
 	if (!ahead)
 		return 0;
 	log_error("could not run %s: %s", run->job, msg);
-	log_hint("--now is for drills and tests: a clock ahead of the real one is accepted only where"
-		 " the configuration sets lifecycle.allow_simulated_clock = true.");
+	log_hint(
+	    "--now is for drills and tests: a clock ahead of the real one is accepted only where"
+	    " the configuration sets lifecycle.allow_simulated_clock = true.");
 	return jr_fail(ctx, run, EXIT_REFUSED, msg);
 }
 
@@ -194,7 +200,7 @@ jr_end(struct gb_ctx *ctx, struct job_run *run, const char *outcome, long long r
 	/* after Ctrl-C only a run that did its work is refused its end */
 	db_allow_after_interrupt(record_anyway);
 	rc = db_command(ctx->conn, "record the end of the job run",
-			"select gelombang.run_end($1::bigint, $2, $3::bigint, $4)", 4, params);
+	                "select gelombang.run_end($1::bigint, $2, $3::bigint, $4)", 4, params);
 	db_allow_after_interrupt(false);
 	if (rc != 0)
 		return db_failure_exit();

@@ -20,9 +20,9 @@
 #include "gelombang.h"
 
 struct job_run {
-	char id[24];	  /* job_run.id as text; "" before jr_start */
-	const char *job;  /* "close", "import", ... */
-	int wave;	  /* 0 = no wave */
+	char id[24];     /* job_run.id as text; "" before jr_start */
+	const char *job; /* "close", "import", ... */
+	int wave;        /* 0 = no wave */
 	bool dry_run;
 	bool finished;
 };
@@ -34,8 +34,7 @@ void jr_unlock(struct gb_ctx *ctx, int wave);
 
 /* Lock, then record the start.  On EXIT_BUSY a BUSY run is recorded and
  * a message printed.  Returns 0 or the exit code to leave with. */
-int jr_begin(struct gb_ctx *ctx, struct job_run *run, const char *job, int wave,
-	     bool dry_run);
+int jr_begin(struct gb_ctx *ctx, struct job_run *run, const char *job, int wave, bool dry_run);
 
 /* Record the start row of run (job, wave, dry_run set by the caller) on
  * its own, through gelombang.run_start, without a lock: for jobs that
@@ -47,13 +46,12 @@ int jr_record_start(struct gb_ctx *ctx, struct job_run *run);
  * is open).  outcome: SUCCEEDED, NOTHING_TO_DO, REFUSED, FAILED, ...
  * After SIGINT/SIGTERM a SUCCEEDED end row is refused (exit 1, the caller
  * rolls back); any other is still recorded. */
-int jr_end(struct gb_ctx *ctx, struct job_run *run, const char *outcome,
-	   long long rows, const char *message);
+int jr_end(struct gb_ctx *ctx, struct job_run *run, const char *outcome, long long rows,
+           const char *message);
 
 /* After a failure: roll back, record FAILED / INTERRUPTED / the like with
  * the failure's message, release the lock.  Returns exit_code. */
-int jr_fail(struct gb_ctx *ctx, struct job_run *run, int exit_code,
-	    const char *message);
+int jr_fail(struct gb_ctx *ctx, struct job_run *run, int exit_code, const char *message);
 
 /* Release the lock of a run that finished (safe to call twice). */
 void jr_release(struct gb_ctx *ctx, struct job_run *run);

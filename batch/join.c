@@ -31,10 +31,11 @@ cmd_join(struct gb_ctx *ctx)
 	wave_params[1] = params[2];
 	if (db_begin(ctx->conn) != 0 ||
 	    !(res = db_query(ctx->conn, "check the wave",
-			     "select state, withdrawn_at is not null,"
-			     " closes_at <= coalesce($2::timestamptz, now()), " "gelombang.wib(closes_at)"
-			     " from gelombang.wave where wave = $1::int for share",
-			     2, wave_params))) {
+	                     "select state, withdrawn_at is not null,"
+	                     " closes_at <= coalesce($2::timestamptz, now()), "
+	                     "gelombang.wib(closes_at)"
+	                     " from gelombang.wave where wave = $1::int for share",
+	                     2, wave_params))) {
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
 		goto cleanup;
 	}
@@ -46,7 +47,8 @@ cmd_join(struct gb_ctx *ctx)
 		snprintf(msg, sizeof(msg), "wave %s was withdrawn", w);
 	else if (strcmp(PQgetvalue(res, 0, 2), "t") == 0)
 		/* SPEC §1: joined at or after closes_at is DI_LUAR_JADWAL, certainly */
-		snprintf(msg, sizeof(msg), "wave %s closed for joins at %s", w, PQgetvalue(res, 0, 3));
+		snprintf(msg, sizeof(msg), "wave %s closed for joins at %s", w,
+		         PQgetvalue(res, 0, 3));
 	else
 		msg[0] = '\0';
 	if (msg[0]) {
@@ -56,17 +58,18 @@ cmd_join(struct gb_ctx *ctx)
 	}
 	PQclear(res);
 	/* the newest registration's row is the applicant's data on file */
-	res = db_query(ctx->conn, "join the wave",
-		       "insert into gelombang.registration (wave, nik, kk, name, birth_date, sex,"
-		       " occupation, in_school, receives_aid, region_code, phone, joined_at, run_id)"
-		       " select $1::int, a.nik, a.kk, a.name, a.birth_date, a.sex, a.occupation,"
-		       " a.in_school, a.receives_aid, a.region_code, a.phone,"
-		       " coalesce($3::timestamptz, now()), $4::bigint"
-		       " from (select * from gelombang.registration r where r.nik = $2"
-		       "       order by r.wave desc limit 1) a"
-		       " on conflict (wave, nik) do nothing"
-		       " returning (select max(wave) from gelombang.registration r where r.nik = $2)",
-		       4, params);
+	res =
+	    db_query(ctx->conn, "join the wave",
+	             "insert into gelombang.registration (wave, nik, kk, name, birth_date, sex,"
+	             " occupation, in_school, receives_aid, region_code, phone, joined_at, run_id)"
+	             " select $1::int, a.nik, a.kk, a.name, a.birth_date, a.sex, a.occupation,"
+	             " a.in_school, a.receives_aid, a.region_code, a.phone,"
+	             " coalesce($3::timestamptz, now()), $4::bigint"
+	             " from (select * from gelombang.registration r where r.nik = $2"
+	             "       order by r.wave desc limit 1) a"
+	             " on conflict (wave, nik) do nothing"
+	             " returning (select max(wave) from gelombang.registration r where r.nik = $2)",
+	             4, params);
 	if (!res) {
 		if (strcmp(db_failure_sqlstate(), SQLSTATE_CHECK_VIOLATION) == 0)
 			rc = jr_fail(ctx, &run, EXIT_REFUSED, "the wave is closed");
@@ -76,9 +79,10 @@ cmd_join(struct gb_ctx *ctx)
 	}
 	if (PQntuples(res) == 0) {
 		PQclear(res);
-		res = db_query(ctx->conn, "look up the applicant",
-			       "select exists (select 1 from gelombang.registration where wave = $1::int and nik = $2)",
-			       2, params);
+		res = db_query(
+		    ctx->conn, "look up the applicant",
+		    "select exists (select 1 from gelombang.registration where wave = $1::int and nik = $2)",
+		    2, params);
 		if (!res) {
 			rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
 			goto cleanup;
@@ -88,8 +92,9 @@ cmd_join(struct gb_ctx *ctx)
 			log_error("could not join: NIK %s is already in wave %s", ctx->opt.nik, w);
 		} else {
 			snprintf(msg, sizeof(msg), "no applicant with NIK %s", ctx->opt.nik);
-			log_error("could not join NIK %s to wave %s: no earlier registration of this NIK",
-				  ctx->opt.nik, w);
+			log_error(
+			    "could not join NIK %s to wave %s: no earlier registration of this NIK",
+			    ctx->opt.nik, w);
 			log_hint("A new applicant registers through import.");
 		}
 		rc = jr_fail(ctx, &run, EXIT_REFUSED, msg);

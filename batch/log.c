@@ -47,13 +47,13 @@ log_emit(int level, const char *prefix, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
-#define LOG_FN(name, level, prefix)              \
-	void name(const char *fmt, ...)          \
-	{                                        \
-		va_list ap;                      \
-		va_start(ap, fmt);               \
-		log_emit(level, prefix, fmt, ap); \
-		va_end(ap);                      \
+#define LOG_FN(name, level, prefix)                                                                \
+	void name(const char *fmt, ...)                                                            \
+	{                                                                                          \
+		va_list ap;                                                                        \
+		va_start(ap, fmt);                                                                 \
+		log_emit(level, prefix, fmt, ap);                                                  \
+		va_end(ap);                                                                        \
 	}
 
 LOG_FN(log_error, LOG_ERROR, "error: ")
@@ -117,7 +117,7 @@ progress_update(const char *label, long long done, long long total)
 	rate = secs > 0 ? (double) done / secs : 0;
 	if (total > 0)
 		fprintf(stderr, "\r\033[K%s: %3d%% (%lld of %lld, %.0f/s)", label,
-			(int) (done * 100 / total), done, total, rate);
+		        (int) (done * 100 / total), done, total, rate);
 	else
 		fprintf(stderr, "\r\033[K%s: %lld (%.0f/s)", label, done, rate);
 	progress_drawn = true;

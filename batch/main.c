@@ -67,142 +67,141 @@ struct command {
 #define JOB_OPTS (O_WAVE | O_DRYRUN | O_OPERATOR)
 
 static const struct command commands[] = {
-	{"migrate", cmd_migrate, O_OPERATOR, 0, true, "migrate",
-	 "Create or upgrade the schema \"gelombang\" from the migrations built into\n"
-	 "this program (sql/ of its source).  Each migration runs in a transaction\n"
-	 "and is recorded; running migrate again changes nothing."},
-	{"wave create", cmd_wave_create,
-	 O_WAVE | O_OPENS | O_CLOSES | O_ANNOUNCE | O_QUOTA | O_SEED | O_OPERATOR | O_REVOKE_AT | O_RECOVER,
-	 O_WAVE | O_OPENS | O_CLOSES, true,
-	 "wave create --wave N --opens T --closes T [--announce T] --quota Q [--seed HEX]\n"
-	 "            [--revoke-at T] [--recover W[,W...]]",
-	 "Create wave N, open for joins from --opens until --closes (exclusive).\n"
-	 "--announce defaults to three days after --closes.  --quota is the national\n"
-	 "quota (per-province quotas: quota set).  Without --seed, 32 random bytes\n"
-	 "from the operating system; the seed stays secret until close, and its\n"
-	 "SHA-256 commitment is printed now so that anyone can check it later.\n"
-	 "Refused (exit 1) when N is not greater than every existing wave,\n"
-	 "--opens is before the previous wave's closing time, or --closes is not\n"
-	 "after the clock (a drill with past times gives the clock with --now).\n"
-	 "--revoke-at: the first-training deadline (default 23:59 on the day\n"
-	 "benefit.first_training_days - 1 after the announcement date).\n"
-	 "--recover W,...: add the revoked places of these SELESAI waves to the\n"
-	 "national quota (--quota then defaults to 0); each wave once."},
-	{"wave list", cmd_wave_list, 0, 0, true, "wave list",
-	 "List the waves with their state, times (WIB) and entries."},
-	{"wave show", cmd_wave_show, O_WAVE, O_WAVE, true, "wave show --wave N",
-	 "Show one wave: state, times, quotas, the seed commitment, and the seed\n"
-	 "itself once the wave is closed."},
-	{"wave amend", cmd_wave_amend, O_WAVE | O_CLOSES | O_ANNOUNCE | O_QUOTA | O_REASON | O_OPERATOR,
-	 O_WAVE | O_REASON, true,
-	 "wave amend --wave N [--closes T] [--announce T] [--quota Q] --reason TEXT",
-	 "Correct open wave N: its closing time (earlier or later, but not before\n"
-	 "the clock nor before the last entry joined), its announcement time (not\n"
-	 "before the closing time) or its national quota.  Recorded in the history\n"
-	 "with --operator and --reason.  Once the wave is closed nothing changes."},
-	{"wave withdraw", cmd_wave_withdraw, O_WAVE | O_REASON | O_OPERATOR, O_WAVE | O_REASON, true,
-	 "wave withdraw --wave N --reason TEXT",
-	 "Withdraw open wave N, which must have no entries: it is never closed,\n"
-	 "and import and join refuse it.  Recorded in the history with --operator\n"
-	 "and --reason."},
-	{"quota set", cmd_quota_set, O_WAVE | O_FILE | O_OPERATOR, O_WAVE | O_FILE, true,
-	 "quota set --wave N FILE",
-	 "Replace the wave's per-province quotas with the CSV FILE (header\n"
-	 "province,quota).  Only while the wave is open; any bad row refuses the\n"
-	 "whole file (exit 65).  A file with only the header removes the\n"
-	 "per-province quotas: the national quota applies again."},
-	{"import", cmd_import, O_WAVE | O_FILE | O_REJECTS | O_OPERATOR, O_WAVE | O_FILE, true,
-	 "import --wave N [--rejects PATH] FILE",
-	 "Load registrations (SPEC §3 CSV) into open wave N; FILE - reads stdin\n"
-	 "(then --rejects is required).  Rows that break the format, or repeat a\n"
-	 "NIK already in the wave, are written to the reject file (default\n"
-	 "FILE.rejects.csv) with their line and what is wrong; every other row is\n"
-	 "stored.  Prints \"N accepted, M rejected\"; exit 65 when M > 0."},
-	{"join", cmd_join, O_WAVE | O_NIK | O_OPERATOR, O_WAVE | O_NIK, true,
-	 "join --wave N --nik NIK",
-	 "An earlier applicant joins open wave N with the data already on file\n"
-	 "(the newest registration's), joined now (or at --now), which must be\n"
-	 "before the wave's closing time."},
-	{"close", cmd_close, JOB_OPTS, O_WAVE, true, "close --wave N [--dry-run]",
-	 "Close wave N at or after its closing time: no more joins (the database\n"
-	 "refuses them), the seed is revealed.  Before the closing time: exit 1."},
-	{"process", cmd_process, JOB_OPTS | O_DEFAULTS, O_WAVE, true,
-	 "process --wave N [--dry-run] [--defaults]",
-	 "Mark every entry of closed wave N as being processed and freeze what the\n"
-	 "selection reads: the rules and configuration in force, the earlier\n"
-	 "participation of each NIK and family card.  Refused while an earlier\n"
-	 "wave is not yet selected, and (exit 78) when no configuration file was\n"
-	 "read, unless --defaults says the built-in defaults are meant."},
-	{"select", cmd_select, JOB_OPTS, O_WAVE, true, "select --wave N [--dry-run]",
-	 "Apply the selection rule (SPEC §4) to processed wave N, store every\n"
-	 "outcome, and create the participants with their card numbers.  Results\n"
-	 "stay embargoed until announce.  --dry-run prints the number of entries\n"
-	 "per status and reason it would store."},
-	{"announce", cmd_announce, JOB_OPTS, O_WAVE, true, "announce --wave N [--dry-run]",
-	 "At or after the announcement time, publish wave N's results on the\n"
-	 "dashboard and queue one SMS per entry with a phone number."},
-	{"approve", cmd_approve, O_WAVE | O_NOTE | O_OPERATOR, O_WAVE, true,
-	 "approve --wave N [--note TEXT]",
-	 "Approve the stored results of selected wave N for the announcement\n"
-	 "(lifecycle.require_approval).  The approval records the database role,\n"
-	 "the time, the note and the SHA-256 of exactly what \"results --wave N\"\n"
-	 "prints; a later change of the results voids it.  Refused (exit 1) for a\n"
-	 "role that is not a member of gelombang_approver or that ran select."},
-	{"training import", cmd_training_import, O_FILE | O_REJECTS | O_OPERATOR, O_FILE, true,
-	 "training import [--rejects PATH] FILE",
-	 "Load first-training purchases (CSV nik,first_training_at); FILE - reads\n"
-	 "stdin (then --rejects is required).  The earliest time per NIK counts.\n"
-	 "A row whose NIK is not a participant of an announced (DIUMUMKAN) wave,\n"
-	 "or whose time is malformed, goes to the reject file with its line;\n"
-	 "exit 65 when any was rejected.  Importing a file again changes nothing."},
-	{"revoke", cmd_revoke, JOB_OPTS, O_WAVE, true, "revoke --wave N [--dry-run]",
-	 "At or after revoke_at, revoke every participant of announced wave N\n"
-	 "without a first training at or before revoke_at (Kepesertaan Dicabut)\n"
-	 "and move the wave to SELESAI."},
-	{"run-due", cmd_run_due, O_DRYRUN | O_OPERATOR | O_DEFAULTS, 0, true,
-	 "run-due [--dry-run] [--defaults]",
-	 "For every wave, oldest first, run each step whose time has come, in\n"
-	 "order, catching up whatever was missed.  For cron, every minute.\n"
-	 "--dry-run lists every step it would run, as if the earlier ones had run.\n"
-	 "--defaults: as for process."},
-	{"status", cmd_status, O_WAVE, 0, true, "status [--wave N]",
-	 "Entries per wave and status."},
-	{"results", cmd_results, O_WAVE, O_WAVE, true, "results --wave N",
-	 "The outcome of every entry of wave N as CSV on stdout\n"
-	 "(nik,status,reason,lottery_key,card_number), from select on."},
-	{"audit", cmd_audit, O_WAVE | O_INDEPENDENT | O_FORCE | O_OPERATOR, O_WAVE, true,
-	 "audit --wave N [--independent DIR [--force]]",
-	 "Check the seed against its commitment, recompute the selection from the\n"
-	 "frozen data and compare it with what is stored.  Exit 0 only if\n"
-	 "identical.  --independent DIR also writes a bundle from which anyone\n"
-	 "can recompute the result without this program (only the data the rule\n"
-	 "reads; directory 0700, files 0600).  A DIR that is not empty is refused\n"
-	 "(exit 1) unless --force."},
-	{"report", cmd_report, O_WAVE | O_FORMAT | O_OUTPUT, O_WAVE, true,
-	 "report --wave N [--format text|csv|html] [-o FILE]",
-	 "Counts per status, reason and province, and a fairness check of the\n"
-	 "draw against registration time and NIK digits."},
-	{"history", cmd_history, O_WAVE | O_FORMAT | O_FAILED, 0, true,
-	 "history [--wave N] [--format text|csv] [--failed]",
-	 "Every job run: job, wave, start, end, operator, outcome, rows, message."},
-	{"outbox export", cmd_outbox_export, O_LIMIT | O_WAVE | O_OPERATOR, 0, true,
-	 "outbox export [--limit N] [--wave N]",
-	 "Write pending SMS messages as CSV (wave,nik,phone,status,message) to\n"
-	 "stdout and mark them exported in the same transaction."},
-	{"sms send", cmd_sms_send, O_LIMIT | O_WAVE | O_RATE | O_OPERATOR, 0, true,
-	 "sms send [--wave N] [--limit N] [--rate PER_SECOND]",
-	 "Submit pending SMS messages to the gateway (sms.gateway_url), LOLOS first,\n"
-	 "older waves first, asking for delivery reports at sms.dlr_url.  A message\n"
-	 "is recorded SENT once the gateway accepted it; refused for itself (4xx),\n"
-	 "FAILED; gateway unreachable (5xx) after sms.retries tries: exit 69, the\n"
-	 "messages stay PENDING.  Each run continues where the last stopped."},
-	{"sms listen", cmd_sms_listen, O_PORT, O_PORT, true, "sms listen --port P",
-	 "Receive the gateway's delivery reports (GET or POST /dlr?id=..&status=..)\n"
-	 "from sms.gateway_address and record them; runs until SIGINT/SIGTERM."},
-	{"sms status", cmd_sms_status, O_WAVE, 0, true, "sms status [--wave N]",
-	 "Messages per wave and delivery state as CSV (wave,state,messages)."},
-	{"sms retry", cmd_sms_retry, O_WAVE | O_OPERATOR, O_WAVE, true, "sms retry --wave N",
-	 "Put wave N's FAILED messages back to PENDING for the next sms send."},
+    {"migrate", cmd_migrate, O_OPERATOR, 0, true, "migrate",
+     "Create or upgrade the schema \"gelombang\" from the migrations built into\n"
+     "this program (sql/ of its source).  Each migration runs in a transaction\n"
+     "and is recorded; running migrate again changes nothing."},
+    {"wave create", cmd_wave_create,
+     O_WAVE | O_OPENS | O_CLOSES | O_ANNOUNCE | O_QUOTA | O_SEED | O_OPERATOR | O_REVOKE_AT |
+         O_RECOVER,
+     O_WAVE | O_OPENS | O_CLOSES, true,
+     "wave create --wave N --opens T --closes T [--announce T] --quota Q [--seed HEX]\n"
+     "            [--revoke-at T] [--recover W[,W...]]",
+     "Create wave N, open for joins from --opens until --closes (exclusive).\n"
+     "--announce defaults to three days after --closes.  --quota is the national\n"
+     "quota (per-province quotas: quota set).  Without --seed, 32 random bytes\n"
+     "from the operating system; the seed stays secret until close, and its\n"
+     "SHA-256 commitment is printed now so that anyone can check it later.\n"
+     "Refused (exit 1) when N is not greater than every existing wave,\n"
+     "--opens is before the previous wave's closing time, or --closes is not\n"
+     "after the clock (a drill with past times gives the clock with --now).\n"
+     "--revoke-at: the first-training deadline (default 23:59 on the day\n"
+     "benefit.first_training_days - 1 after the announcement date).\n"
+     "--recover W,...: add the revoked places of these SELESAI waves to the\n"
+     "national quota (--quota then defaults to 0); each wave once."},
+    {"wave list", cmd_wave_list, 0, 0, true, "wave list",
+     "List the waves with their state, times (WIB) and entries."},
+    {"wave show", cmd_wave_show, O_WAVE, O_WAVE, true, "wave show --wave N",
+     "Show one wave: state, times, quotas, the seed commitment, and the seed\n"
+     "itself once the wave is closed."},
+    {"wave amend", cmd_wave_amend, O_WAVE | O_CLOSES | O_ANNOUNCE | O_QUOTA | O_REASON | O_OPERATOR,
+     O_WAVE | O_REASON, true,
+     "wave amend --wave N [--closes T] [--announce T] [--quota Q] --reason TEXT",
+     "Correct open wave N: its closing time (earlier or later, but not before\n"
+     "the clock nor before the last entry joined), its announcement time (not\n"
+     "before the closing time) or its national quota.  Recorded in the history\n"
+     "with --operator and --reason.  Once the wave is closed nothing changes."},
+    {"wave withdraw", cmd_wave_withdraw, O_WAVE | O_REASON | O_OPERATOR, O_WAVE | O_REASON, true,
+     "wave withdraw --wave N --reason TEXT",
+     "Withdraw open wave N, which must have no entries: it is never closed,\n"
+     "and import and join refuse it.  Recorded in the history with --operator\n"
+     "and --reason."},
+    {"quota set", cmd_quota_set, O_WAVE | O_FILE | O_OPERATOR, O_WAVE | O_FILE, true,
+     "quota set --wave N FILE",
+     "Replace the wave's per-province quotas with the CSV FILE (header\n"
+     "province,quota).  Only while the wave is open; any bad row refuses the\n"
+     "whole file (exit 65).  A file with only the header removes the\n"
+     "per-province quotas: the national quota applies again."},
+    {"import", cmd_import, O_WAVE | O_FILE | O_REJECTS | O_OPERATOR, O_WAVE | O_FILE, true,
+     "import --wave N [--rejects PATH] FILE",
+     "Load registrations (SPEC §3 CSV) into open wave N; FILE - reads stdin\n"
+     "(then --rejects is required).  Rows that break the format, or repeat a\n"
+     "NIK already in the wave, are written to the reject file (default\n"
+     "FILE.rejects.csv) with their line and what is wrong; every other row is\n"
+     "stored.  Prints \"N accepted, M rejected\"; exit 65 when M > 0."},
+    {"join", cmd_join, O_WAVE | O_NIK | O_OPERATOR, O_WAVE | O_NIK, true, "join --wave N --nik NIK",
+     "An earlier applicant joins open wave N with the data already on file\n"
+     "(the newest registration's), joined now (or at --now), which must be\n"
+     "before the wave's closing time."},
+    {"close", cmd_close, JOB_OPTS, O_WAVE, true, "close --wave N [--dry-run]",
+     "Close wave N at or after its closing time: no more joins (the database\n"
+     "refuses them), the seed is revealed.  Before the closing time: exit 1."},
+    {"process", cmd_process, JOB_OPTS | O_DEFAULTS, O_WAVE, true,
+     "process --wave N [--dry-run] [--defaults]",
+     "Mark every entry of closed wave N as being processed and freeze what the\n"
+     "selection reads: the rules and configuration in force, the earlier\n"
+     "participation of each NIK and family card.  Refused while an earlier\n"
+     "wave is not yet selected, and (exit 78) when no configuration file was\n"
+     "read, unless --defaults says the built-in defaults are meant."},
+    {"select", cmd_select, JOB_OPTS, O_WAVE, true, "select --wave N [--dry-run]",
+     "Apply the selection rule (SPEC §4) to processed wave N, store every\n"
+     "outcome, and create the participants with their card numbers.  Results\n"
+     "stay embargoed until announce.  --dry-run prints the number of entries\n"
+     "per status and reason it would store."},
+    {"announce", cmd_announce, JOB_OPTS, O_WAVE, true, "announce --wave N [--dry-run]",
+     "At or after the announcement time, publish wave N's results on the\n"
+     "dashboard and queue one SMS per entry with a phone number."},
+    {"approve", cmd_approve, O_WAVE | O_NOTE | O_OPERATOR, O_WAVE, true,
+     "approve --wave N [--note TEXT]",
+     "Approve the stored results of selected wave N for the announcement\n"
+     "(lifecycle.require_approval).  The approval records the database role,\n"
+     "the time, the note and the SHA-256 of exactly what \"results --wave N\"\n"
+     "prints; a later change of the results voids it.  Refused (exit 1) for a\n"
+     "role that is not a member of gelombang_approver or that ran select."},
+    {"training import", cmd_training_import, O_FILE | O_REJECTS | O_OPERATOR, O_FILE, true,
+     "training import [--rejects PATH] FILE",
+     "Load first-training purchases (CSV nik,first_training_at); FILE - reads\n"
+     "stdin (then --rejects is required).  The earliest time per NIK counts.\n"
+     "A row whose NIK is not a participant of an announced (DIUMUMKAN) wave,\n"
+     "or whose time is malformed, goes to the reject file with its line;\n"
+     "exit 65 when any was rejected.  Importing a file again changes nothing."},
+    {"revoke", cmd_revoke, JOB_OPTS, O_WAVE, true, "revoke --wave N [--dry-run]",
+     "At or after revoke_at, revoke every participant of announced wave N\n"
+     "without a first training at or before revoke_at (Kepesertaan Dicabut)\n"
+     "and move the wave to SELESAI."},
+    {"run-due", cmd_run_due, O_DRYRUN | O_OPERATOR | O_DEFAULTS, 0, true,
+     "run-due [--dry-run] [--defaults]",
+     "For every wave, oldest first, run each step whose time has come, in\n"
+     "order, catching up whatever was missed.  For cron, every minute.\n"
+     "--dry-run lists every step it would run, as if the earlier ones had run.\n"
+     "--defaults: as for process."},
+    {"status", cmd_status, O_WAVE, 0, true, "status [--wave N]", "Entries per wave and status."},
+    {"results", cmd_results, O_WAVE, O_WAVE, true, "results --wave N",
+     "The outcome of every entry of wave N as CSV on stdout\n"
+     "(nik,status,reason,lottery_key,card_number), from select on."},
+    {"audit", cmd_audit, O_WAVE | O_INDEPENDENT | O_FORCE | O_OPERATOR, O_WAVE, true,
+     "audit --wave N [--independent DIR [--force]]",
+     "Check the seed against its commitment, recompute the selection from the\n"
+     "frozen data and compare it with what is stored.  Exit 0 only if\n"
+     "identical.  --independent DIR also writes a bundle from which anyone\n"
+     "can recompute the result without this program (only the data the rule\n"
+     "reads; directory 0700, files 0600).  A DIR that is not empty is refused\n"
+     "(exit 1) unless --force."},
+    {"report", cmd_report, O_WAVE | O_FORMAT | O_OUTPUT, O_WAVE, true,
+     "report --wave N [--format text|csv|html] [-o FILE]",
+     "Counts per status, reason and province, and a fairness check of the\n"
+     "draw against registration time and NIK digits."},
+    {"history", cmd_history, O_WAVE | O_FORMAT | O_FAILED, 0, true,
+     "history [--wave N] [--format text|csv] [--failed]",
+     "Every job run: job, wave, start, end, operator, outcome, rows, message."},
+    {"outbox export", cmd_outbox_export, O_LIMIT | O_WAVE | O_OPERATOR, 0, true,
+     "outbox export [--limit N] [--wave N]",
+     "Write pending SMS messages as CSV (wave,nik,phone,status,message) to\n"
+     "stdout and mark them exported in the same transaction."},
+    {"sms send", cmd_sms_send, O_LIMIT | O_WAVE | O_RATE | O_OPERATOR, 0, true,
+     "sms send [--wave N] [--limit N] [--rate PER_SECOND]",
+     "Submit pending SMS messages to the gateway (sms.gateway_url), LOLOS first,\n"
+     "older waves first, asking for delivery reports at sms.dlr_url.  A message\n"
+     "is recorded SENT once the gateway accepted it; refused for itself (4xx),\n"
+     "FAILED; gateway unreachable (5xx) after sms.retries tries: exit 69, the\n"
+     "messages stay PENDING.  Each run continues where the last stopped."},
+    {"sms listen", cmd_sms_listen, O_PORT, O_PORT, true, "sms listen --port P",
+     "Receive the gateway's delivery reports (GET or POST /dlr?id=..&status=..)\n"
+     "from sms.gateway_address and record them; runs until SIGINT/SIGTERM."},
+    {"sms status", cmd_sms_status, O_WAVE, 0, true, "sms status [--wave N]",
+     "Messages per wave and delivery state as CSV (wave,state,messages)."},
+    {"sms retry", cmd_sms_retry, O_WAVE | O_OPERATOR, O_WAVE, true, "sms retry --wave N",
+     "Put wave N's FAILED messages back to PENDING for the next sms send."},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -212,26 +211,26 @@ usage_global(FILE *f)
 {
 	size_t i;
 
-	fprintf(f,
-		"gelombang — registration waves: close, process, select, announce.\n\n"
-		"Usage: gelombang [GLOBAL OPTIONS] COMMAND [OPTIONS]\n\n"
-		"Global options:\n"
-		"  -c, --config FILE   configuration (default $GELOMBANG_CONFIG, else\n"
-		"                      conf/gelombang.conf, else " GELOMBANG_SYSCONFDIR "/gelombang.conf,\n"
-		"                      else built-in defaults; -v says which)\n"
-		"      --db CONNINFO   libpq connection string (overrides database.conninfo)\n"
-		"      --now TIME      the clock for every due/deadline check\n"
-		"      --operator NAME who runs this (default: the OS user)\n"
-		"  -q, --quiet         errors only      -v, --verbose   more detail\n"
-		"  -h, --help          this help         -V, --version   the version\n\n"
-		"Commands:\n");
+	fprintf(f, "gelombang — registration waves: close, process, select, announce.\n\n"
+	           "Usage: gelombang [GLOBAL OPTIONS] COMMAND [OPTIONS]\n\n"
+	           "Global options:\n"
+	           "  -c, --config FILE   configuration (default $GELOMBANG_CONFIG, else\n"
+	           "                      conf/gelombang.conf, else " GELOMBANG_SYSCONFDIR
+	           "/gelombang.conf,\n"
+	           "                      else built-in defaults; -v says which)\n"
+	           "      --db CONNINFO   libpq connection string (overrides database.conninfo)\n"
+	           "      --now TIME      the clock for every due/deadline check\n"
+	           "      --operator NAME who runs this (default: the OS user)\n"
+	           "  -q, --quiet         errors only      -v, --verbose   more detail\n"
+	           "  -h, --help          this help         -V, --version   the version\n\n"
+	           "Commands:\n");
 	for (i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %s\n", commands[i].usage);
 	fprintf(f, "\n\"gelombang COMMAND --help\" explains a command.  Exit codes: 0 done,\n"
-		   "1 refused (also: permission denied), 64 usage, 65 bad data, 69 database\n"
-		   "unavailable or without the schema, 70 internal, 73 cannot create an output\n"
-		   "file, 75 busy, 78 configuration.  Times: 2022-02-20T23:59:00+07:00 or\n"
-		   "\"Minggu (20/2/2022) pukul 23.59 WIB\" (WIB, WITA, WIT).\n");
+	           "1 refused (also: permission denied), 64 usage, 65 bad data, 69 database\n"
+	           "unavailable or without the schema, 70 internal, 73 cannot create an output\n"
+	           "file, 75 busy, 78 configuration.  Times: 2022-02-20T23:59:00+07:00 or\n"
+	           "\"Minggu (20/2/2022) pukul 23.59 WIB\" (WIB, WITA, WIT).\n");
 }
 
 static void
@@ -361,7 +360,8 @@ command_group(const char *word, const char *next)
 		return usage_error("unknown command \"%s\"", word);
 	if (!help) {
 		if (next)
-			fprintf(stderr, "gelombang: error: unknown command \"%s %s\"\n", word, next);
+			fprintf(stderr, "gelombang: error: unknown command \"%s %s\"\n", word,
+			        next);
 		else
 			fprintf(stderr, "gelombang: error: \"%s\" needs a subcommand\n", word);
 	}
@@ -388,11 +388,13 @@ parse_wave_list(const char *s, char *out, size_t len)
 		size_t l = comma ? (size_t) (comma - p) : strlen(p);
 
 		if (l == 0 || l >= sizeof(one))
-			return usage_error("--recover: \"%s\" is not a list of wave numbers (e.g. 18,19)", s);
+			return usage_error(
+			    "--recover: \"%s\" is not a list of wave numbers (e.g. 18,19)", s);
 		memcpy(one, p, l);
 		one[l] = '\0';
 		if (strspn(one, "0123456789") != l)
-			return usage_error("--recover: \"%s\" is not a list of wave numbers (e.g. 18,19)", s);
+			return usage_error(
+			    "--recover: \"%s\" is not a list of wave numbers (e.g. 18,19)", s);
 		if ((r = parse_wave(one, &w)) != 0)
 			return r;
 		r = snprintf(out + n, len - n, "%s%d", n > 1 ? "," : "", w);
@@ -423,7 +425,7 @@ find_command(int argc, char **argv, int *consumed)
 				return &commands[i];
 			}
 		} else if (argc >= 2 && strncmp(argv[0], name, (size_t) (sp - name)) == 0 &&
-			   argv[0][sp - name] == '\0' && strcmp(argv[1], sp + 1) == 0) {
+		           argv[0][sp - name] == '\0' && strcmp(argv[1], sp + 1) == 0) {
 			*consumed = 2;
 			return &commands[i];
 		}
@@ -432,31 +434,31 @@ find_command(int argc, char **argv, int *consumed)
 }
 
 static const struct option sub_options[] = {
-	{"wave", required_argument, NULL, 'w'},
-	{"opens", required_argument, NULL, 1001},
-	{"closes", required_argument, NULL, 1002},
-	{"announce", required_argument, NULL, 1003},
-	{"quota", required_argument, NULL, 1004},
-	{"seed", required_argument, NULL, 1005},
-	{"nik", required_argument, NULL, 1006},
-	{"dry-run", no_argument, NULL, 'n'},
-	{"rejects", required_argument, NULL, 1007},
-	{"format", required_argument, NULL, 1008},
-	{"output", required_argument, NULL, 'o'},
-	{"limit", required_argument, NULL, 1009},
-	{"independent", required_argument, NULL, 1010},
-	{"failed", no_argument, NULL, 1011},
-	{"operator", required_argument, NULL, 1012},
-	{"force", no_argument, NULL, 1013},
-	{"reason", required_argument, NULL, 1015},
-	{"defaults", no_argument, NULL, 1014},
-	{"note", required_argument, NULL, 1016},
-	{"revoke-at", required_argument, NULL, 1017},
-	{"recover", required_argument, NULL, 1018},
-	{"rate", required_argument, NULL, 1019},
-	{"port", required_argument, NULL, 1020},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"wave", required_argument, NULL, 'w'},
+    {"opens", required_argument, NULL, 1001},
+    {"closes", required_argument, NULL, 1002},
+    {"announce", required_argument, NULL, 1003},
+    {"quota", required_argument, NULL, 1004},
+    {"seed", required_argument, NULL, 1005},
+    {"nik", required_argument, NULL, 1006},
+    {"dry-run", no_argument, NULL, 'n'},
+    {"rejects", required_argument, NULL, 1007},
+    {"format", required_argument, NULL, 1008},
+    {"output", required_argument, NULL, 'o'},
+    {"limit", required_argument, NULL, 1009},
+    {"independent", required_argument, NULL, 1010},
+    {"failed", no_argument, NULL, 1011},
+    {"operator", required_argument, NULL, 1012},
+    {"force", no_argument, NULL, 1013},
+    {"reason", required_argument, NULL, 1015},
+    {"defaults", no_argument, NULL, 1014},
+    {"note", required_argument, NULL, 1016},
+    {"revoke-at", required_argument, NULL, 1017},
+    {"recover", required_argument, NULL, 1018},
+    {"rate", required_argument, NULL, 1019},
+    {"port", required_argument, NULL, 1020},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static int
@@ -493,11 +495,11 @@ option_bit(int c)
 static const char *
 option_name(int bit)
 {
-	static const char *names[] = {"--wave", "FILE", "--opens", "--closes", "--announce",
-				      "--quota", "--seed", "--nik", "--dry-run", "--rejects",
-				      "--format", "--output", "--limit", "--independent",
-				      "--failed", "--operator", "--force", "--reason", "--defaults",
-				      "--note", "--revoke-at", "--recover", "--rate", "--port"};
+	static const char *names[] = {
+	    "--wave",     "FILE",          "--opens",     "--closes",   "--announce", "--quota",
+	    "--seed",     "--nik",         "--dry-run",   "--rejects",  "--format",   "--output",
+	    "--limit",    "--independent", "--failed",    "--operator", "--force",    "--reason",
+	    "--defaults", "--note",        "--revoke-at", "--recover",  "--rate",     "--port"};
 	int i;
 
 	for (i = 0; i < (int) (sizeof(names) / sizeof(names[0])); i++)
@@ -510,8 +512,9 @@ option_name(int bit)
 static bool
 is_global_option(const char *name)
 {
-	static const char *const globals[] = {"-c", "--config", "--db", "--now", "-q", "--quiet",
-					      "-v", "--verbose", "-V", "--version"};
+	static const char *const globals[] = {"-c", "--config", "--db", "--now",
+	                                      "-q", "--quiet",  "-v",   "--verbose",
+	                                      "-V", "--version"};
 	size_t i;
 
 	for (i = 0; i < sizeof(globals) / sizeof(globals[0]); i++)
@@ -548,39 +551,57 @@ parse_command_options(struct gb_ctx *ctx, const struct command *cmd, int argc, c
 			else
 				snprintf(name, sizeof(name), "-%c", optopt ? optopt : '?');
 			fprintf(stderr, "gelombang: error: %s: option \"%s\" %s\n", cmd->name, name,
-				c == ':' ? "needs a value" : "is unknown");
+			        c == ':' ? "needs a value" : "is unknown");
 			if (c == '?' && is_global_option(name))
-				fprintf(stderr, "HINT:  Global options come before the subcommand: "
-						"gelombang %s%s %s ...\n", name,
-					strcmp(name, "-c") == 0 || strcmp(name, "--config") == 0 ||
-							strcmp(name, "--db") == 0 || strcmp(name, "--now") == 0
-						? " VALUE"
-						: "",
-					cmd->name);
+				fprintf(stderr,
+				        "HINT:  Global options come before the subcommand: "
+				        "gelombang %s%s %s ...\n",
+				        name,
+				        strcmp(name, "-c") == 0 || strcmp(name, "--config") == 0 ||
+				                strcmp(name, "--db") == 0 ||
+				                strcmp(name, "--now") == 0
+				            ? " VALUE"
+				            : "",
+				        cmd->name);
 			fprintf(stderr, "Usage: gelombang %s\n", cmd->usage);
 			return EXIT_USAGE;
 		}
 		bit = option_bit(c);
 		if (!(cmd->allowed & bit)) {
-			fprintf(stderr, "gelombang: error: %s does not take %s\n", cmd->name, option_name(bit));
+			fprintf(stderr, "gelombang: error: %s does not take %s\n", cmd->name,
+			        option_name(bit));
 			fprintf(stderr, "Usage: gelombang %s\n", cmd->usage);
 			return EXIT_USAGE;
 		}
 		if ((seen & bit) && bit != O_DRYRUN && bit != O_FAILED) {
-			fprintf(stderr, "gelombang: error: %s: %s given twice\n", cmd->name, option_name(bit));
+			fprintf(stderr, "gelombang: error: %s: %s given twice\n", cmd->name,
+			        option_name(bit));
 			return EXIT_USAGE;
 		}
 		seen |= bit;
 		switch (c) {
 		case 'w': rc = parse_wave(optarg, &o->wave); break;
-		case 1001: rc = parse_time("--opens", optarg, &o->opens); o->has_opens = true; break;
-		case 1002: rc = parse_time("--closes", optarg, &o->closes); o->has_closes = true; break;
-		case 1003: rc = parse_time("--announce", optarg, &o->announce); o->has_announce = true; break;
-		case 1004: rc = parse_count("--quota", optarg, &o->quota); o->has_quota = true; break;
+		case 1001:
+			rc = parse_time("--opens", optarg, &o->opens);
+			o->has_opens = true;
+			break;
+		case 1002:
+			rc = parse_time("--closes", optarg, &o->closes);
+			o->has_closes = true;
+			break;
+		case 1003:
+			rc = parse_time("--announce", optarg, &o->announce);
+			o->has_announce = true;
+			break;
+		case 1004:
+			rc = parse_count("--quota", optarg, &o->quota);
+			o->has_quota = true;
+			break;
 		case 1005: rc = parse_seed(optarg, o->seed); break;
 		case 1006:
 			if (!nik_is_16_digits(optarg))
-				rc = usage_error("--nik: \"%s\" is not a NIK (exactly 16 digits)", optarg);
+				rc = usage_error("--nik: \"%s\" is not a NIK (exactly 16 digits)",
+				                 optarg);
 			o->nik = optarg;
 			break;
 		case 'n': o->dry_run = true; break;
@@ -588,10 +609,11 @@ parse_command_options(struct gb_ctx *ctx, const struct command *cmd, int argc, c
 		case 1008:
 			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "csv") != 0 &&
 			    !(strcmp(optarg, "html") == 0 && strcmp(cmd->name, "report") == 0))
-				rc = usage_error(strcmp(cmd->name, "report") == 0
-							 ? "--format: \"%s\" is not a format of report: text, csv or html"
-							 : "--format: \"%s\" is not a format of this command: text or csv",
-						 optarg);
+				rc = usage_error(
+				    strcmp(cmd->name, "report") == 0
+				        ? "--format: \"%s\" is not a format of report: text, csv or html"
+				        : "--format: \"%s\" is not a format of this command: text or csv",
+				    optarg);
 			o->format = optarg;
 			break;
 		case 'o': o->output = optarg; break;
@@ -602,7 +624,7 @@ parse_command_options(struct gb_ctx *ctx, const struct command *cmd, int argc, c
 			break;
 		case 1010: o->independent = optarg; break;
 		case 1011: o->failed = true; break;
-		case 1012: ctx->operator = optarg; break;
+		case 1012: ctx->operator= optarg; break;
 		case 1013: o->force = true; break;
 		case 1014: ctx->use_defaults = true; break;
 		case 1015:
@@ -624,7 +646,8 @@ parse_command_options(struct gb_ctx *ctx, const struct command *cmd, int argc, c
 	}
 	if (optind < argc) {
 		if (!(cmd->allowed & O_FILE) || argc - optind > 1) {
-			fprintf(stderr, "gelombang: error: %s: unexpected argument \"%s\"\n", cmd->name, argv[optind]);
+			fprintf(stderr, "gelombang: error: %s: unexpected argument \"%s\"\n",
+			        cmd->name, argv[optind]);
 			fprintf(stderr, "Usage: gelombang %s\n", cmd->usage);
 			return EXIT_USAGE;
 		}
@@ -635,7 +658,7 @@ parse_command_options(struct gb_ctx *ctx, const struct command *cmd, int argc, c
 		int missing = cmd->required & ~seen;
 
 		fprintf(stderr, "gelombang: error: %s needs %s\n", cmd->name,
-			option_name(missing & -missing));
+		        option_name(missing & -missing));
 		fprintf(stderr, "Usage: gelombang %s\n", cmd->usage);
 		return EXIT_USAGE;
 	}
@@ -720,7 +743,8 @@ command_line_masked(int argc, char **argv)
 				continue;
 			off = (size_t) (d - argv[i]); /* "--db=VALUE": the value's offset */
 			masked = cfg_mask_conninfo(d);
-			if (!masked || asprintf(&own[i], "%.*s%s", (int) off, argv[i], masked) < 0) {
+			if (!masked ||
+			    asprintf(&own[i], "%.*s%s", (int) off, argv[i], masked) < 0) {
 				own[i] = NULL;
 				ok = false;
 			}
@@ -777,15 +801,15 @@ static int
 parse_command_line(struct gb_ctx *ctx, int argc, char **argv, const struct command **cmd)
 {
 	static const struct option global_options[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"db", required_argument, NULL, 1},
-		{"now", required_argument, NULL, 2},
-		{"operator", required_argument, NULL, 3},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"db", required_argument, NULL, 1},
+	    {"now", required_argument, NULL, 2},
+	    {"operator", required_argument, NULL, 3},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c, rc, consumed = 0, level = LOG_INFO;
 
@@ -805,21 +829,17 @@ parse_command_line(struct gb_ctx *ctx, int argc, char **argv, const struct comma
 				return rc;
 			ctx->has_now = true;
 			break;
-		case 3: ctx->operator = optarg; break;
+		case 3: ctx->operator= optarg; break;
 		case 'q': level = LOG_ERROR; break;
 		case 'v': level = LOG_DEBUG; break;
-		case 'h':
-			usage_global(stdout);
-			return -1;
-		case 'V':
-			printf("gelombang %s\n", GELOMBANG_VERSION);
-			return -1;
+		case 'h': usage_global(stdout); return -1;
+		case 'V': printf("gelombang %s\n", GELOMBANG_VERSION); return -1;
 		default: {
 			/* the name only: "--dbx=...password=..." must not be shown */
 			char name[64];
 
 			snprintf(name, sizeof(name), "%.*s", (int) strcspn(argv[optind - 1], "="),
-				 argv[optind - 1]);
+			         argv[optind - 1]);
 			return usage_error("unknown global option or missing value: \"%s\"", name);
 		}
 		}
@@ -836,7 +856,7 @@ parse_command_line(struct gb_ctx *ctx, int argc, char **argv, const struct comma
 	/* getopt_long wants argv[0] to be the program: point at the last word
 	 * of the command */
 	return parse_command_options(ctx, *cmd, argc - optind - consumed + 1,
-				     argv + optind + consumed - 1);
+	                             argv + optind + consumed - 1);
 }
 
 #ifndef GELOMBANG_NO_MAIN
@@ -857,7 +877,7 @@ main(int argc, char **argv)
 		goto done;
 	}
 	if (!ctx.operator)
-		ctx.operator = default_operator();
+		ctx.operator= default_operator();
 	ctx.command_line = command_line_masked(argc, argv);
 
 	/* configuration */
@@ -886,7 +906,7 @@ main(int argc, char **argv)
 		log_debug("configuration: %s", ctx.cfg.path);
 	else
 		log_debug("configuration: built-in defaults (no conf/gelombang.conf, no %s)",
-			  GELOMBANG_SYSCONFDIR "/gelombang.conf");
+		          GELOMBANG_SYSCONFDIR "/gelombang.conf");
 	ctx.rules_json = cfg_rules_json(&ctx.cfg);
 	if (!ctx.rules_json) {
 		log_error("out of memory");

@@ -29,22 +29,23 @@
 static int
 migrate_bootstrap(PGconn *conn)
 {
-	if (db_command(conn, "create the schema", "create schema if not exists gelombang", 0, NULL) != 0)
+	if (db_command(conn, "create the schema", "create schema if not exists gelombang", 0,
+	               NULL) != 0)
 		return -1;
 	if (db_command(conn, "create the migrations table",
-		       "create table if not exists gelombang.schema_migration ("
-		       " version integer primary key, name text not null,"
-		       " checksum text not null,"
-		       " applied_at timestamptz not null default now(),"
-		       " applied_by text not null default current_user)",
-		       0, NULL) != 0)
+	               "create table if not exists gelombang.schema_migration ("
+	               " version integer primary key, name text not null,"
+	               " checksum text not null,"
+	               " applied_at timestamptz not null default now(),"
+	               " applied_by text not null default current_user)",
+	               0, NULL) != 0)
 		return -1;
 	return db_command(conn, "create the code table",
-			  "create table if not exists gelombang.schema_code ("
-			  " name text primary key, checksum text not null,"
-			  " applied_at timestamptz not null default now(),"
-			  " applied_by text not null default current_user)",
-			  0, NULL);
+	                  "create table if not exists gelombang.schema_code ("
+	                  " name text primary key, checksum text not null,"
+	                  " applied_at timestamptz not null default now(),"
+	                  " applied_by text not null default current_user)",
+	                  0, NULL);
 }
 
 /* 1 applied with the same text, 2 applied with a different text, 0 not
@@ -59,9 +60,9 @@ migrate_applied(PGconn *conn, const struct gb_migration *m)
 
 	snprintf(v, sizeof(v), "%d", m->version);
 	res = db_query(conn, "read the migrations table",
-		       "select checksum = encode(sha256(convert_to($2, 'UTF8')), 'hex')"
-		       " from gelombang.schema_migration where version = $1::int",
-		       2, params);
+	               "select checksum = encode(sha256(convert_to($2, 'UTF8')), 'hex')"
+	               " from gelombang.schema_migration where version = $1::int",
+	               2, params);
 	if (!res)
 		return -1;
 	if (PQntuples(res) == 0)
@@ -87,16 +88,16 @@ migrate_apply(PGconn *conn, const struct gb_migration *m)
 	res = PQexec(conn, m->sql);
 	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
 		log_error("could not apply migration %s: %s", m->name,
-			  res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+		          res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
 		PQclear(res);
 		db_rollback(conn);
 		return -1;
 	}
 	PQclear(res);
 	if (db_command(conn, "record the migration",
-		       "insert into gelombang.schema_migration (version, name, checksum)"
-		       " values ($1::int, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'))",
-		       3, params) != 0 ||
+	               "insert into gelombang.schema_migration (version, name, checksum)"
+	               " values ($1::int, $2, encode(sha256(convert_to($3, 'UTF8')), 'hex'))",
+	               3, params) != 0 ||
 	    db_commit(conn) != 0) {
 		db_rollback(conn);
 		return -1;
@@ -118,9 +119,9 @@ code_first_changed(PGconn *conn)
 		params[0] = f->name;
 		params[1] = f->sql;
 		res = db_query(conn, "read the code table",
-			       "select 1 from gelombang.schema_code where name = $1"
-			       " and checksum = encode(sha256(convert_to($2, 'UTF8')), 'hex')",
-			       2, params);
+		               "select 1 from gelombang.schema_code where name = $1"
+		               " and checksum = encode(sha256(convert_to($2, 'UTF8')), 'hex')",
+		               2, params);
 		if (!res)
 			return -1;
 		if (PQntuples(res) == 0) {
@@ -142,17 +143,17 @@ code_apply(PGconn *conn, const struct gb_code_file *f)
 	res = PQexec(conn, f->sql);
 	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
 		log_error("could not apply %s: %s", f->name,
-			  res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+		          res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
 		PQclear(res);
 		return -1;
 	}
 	PQclear(res);
 	return db_command(conn, "record the code file",
-			  "insert into gelombang.schema_code (name, checksum)"
-			  " values ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'))"
-			  " on conflict (name) do update set checksum = excluded.checksum,"
-			  " applied_at = now(), applied_by = current_user",
-			  2, params);
+	                  "insert into gelombang.schema_code (name, checksum)"
+	                  " values ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'))"
+	                  " on conflict (name) do update set checksum = excluded.checksum,"
+	                  " applied_at = now(), applied_by = current_user",
+	                  2, params);
 }
 
 /* apply the code files from the first changed one (from the first when
@@ -209,12 +210,14 @@ cmd_migrate(struct gb_ctx *ctx)
 			goto cleanup;
 		}
 		if (state == 2)
-			log_warning("migration %s was applied from a different text; it is not applied again",
-				    m->name);
+			log_warning(
+			    "migration %s was applied from a different text; it is not applied again",
+			    m->name);
 		if (state != 0)
 			continue;
 		if (migrate_apply(ctx->conn, m) != 0) {
-			rc = db_failure_exit() == EXIT_UNAVAILABLE ? EXIT_UNAVAILABLE : EXIT_SOFTWARE;
+			rc = db_failure_exit() == EXIT_UNAVAILABLE ? EXIT_UNAVAILABLE
+			                                           : EXIT_SOFTWARE;
 			goto cleanup;
 		}
 		log_info("applied migration %s", m->name);

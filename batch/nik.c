@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#define NIK_LEN 16
+#define NIK_LEN               16
 #define NIK_FEMALE_DAY_OFFSET 40
 
 static bool
@@ -75,7 +75,7 @@ add_years(int y, int m, int d, long long n)
 
 	if (m == 2 && d == 29 && !is_leap(ny))
 		d = 28;
-	return ny * 10000 + (long long)m * 100 + d;
+	return ny * 10000 + (long long) m * 100 + d;
 }
 
 /*
@@ -85,18 +85,16 @@ add_years(int y, int m, int d, long long n)
  * (max_age + 1)th birthday is still eligible.
  */
 bool
-nik_age_eligible(int by, int bm, int bd, int cy, int cm, int cd, int min_age,
-		 int max_age)
+nik_age_eligible(int by, int bm, int bd, int cy, int cm, int cd, int min_age, int max_age)
 {
-	long long close = (long long)cy * 10000 + (long long)cm * 100 + cd;
+	long long close = (long long) cy * 10000 + (long long) cm * 100 + cd;
 
 	/* The configuration allows 0..150; a negative age is a caller bug. */
 	if (min_age < 0 || max_age < 0)
 		return false;
 	if (add_years(by, bm, bd, min_age) > close)
 		return false;
-	if (max_age != 0 &&
-	    close >= add_years(by, bm, bd, (long long)max_age + 1))
+	if (max_age != 0 && close >= add_years(by, bm, bd, (long long) max_age + 1))
 		return false;
 	return true;
 }

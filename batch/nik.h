@@ -25,8 +25,7 @@ bool nik_matches(const char *nik, int year, int month, int day, char sex);
  * close and close < birth + (max_age + 1) years, 29 February plus years
  * landing on 28 February in a common year; max_age 0 = no upper limit.
  */
-bool nik_age_eligible(int by, int bm, int bd, int cy, int cm, int cd,
-		      int min_age, int max_age);
+bool nik_age_eligible(int by, int bm, int bd, int cy, int cm, int cd, int min_age, int max_age);
 
 /*
  * Luhn: the check digit for a string of digits, or -1 if not all digits

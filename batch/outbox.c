@@ -122,8 +122,7 @@ outbox_record_start(struct gb_ctx *ctx, struct job_run *run)
 
 /* Roll back and record how the run ended; returns rc. */
 static int
-outbox_stop(struct gb_ctx *ctx, struct job_run *run, const char *outcome, int rc,
-	    const char *msg)
+outbox_stop(struct gb_ctx *ctx, struct job_run *run, const char *outcome, int rc, const char *msg)
 {
 	db_rollback(ctx->conn);
 	if (db_interrupted() && strcmp(outcome, "FAILED") == 0)
@@ -156,7 +155,7 @@ static int
 outbox_mark_dead(struct gb_ctx *ctx)
 {
 	PGresult *res = db_query(ctx->conn, "look for dead exports",
-				 "select gelombang.mark_dead_exports()", 0, NULL);
+	                         "select gelombang.mark_dead_exports()", 0, NULL);
 	long long n;
 
 	if (!res)
@@ -164,8 +163,8 @@ outbox_mark_dead(struct gb_ctx *ctx)
 	n = atoll(PQgetvalue(res, 0, 0));
 	if (n > 0)
 		log_warning("%lld earlier export%s found dead and marked so in the history;"
-			    " what it wrote was not marked exported and is exported again",
-			    n, n == 1 ? "" : "s");
+		            " what it wrote was not marked exported and is exported again",
+		            n, n == 1 ? "" : "s");
 	PQclear(res);
 	return 0;
 }
@@ -186,10 +185,10 @@ outbox_mark(struct gb_ctx *ctx, struct job_run *run, const struct outbox_batch *
 		params[3] = count;
 		params[4] = run->id;
 		if (db_command(ctx->conn, "mark the messages exported",
-			       "insert into gelombang.outbox_export"
-			       " (wave, first_nik, last_nik, messages, run_id)"
-			       " values ($1::int, $2, $3, $4::int, $5::bigint)",
-			       5, params) != 0)
+		               "insert into gelombang.outbox_export"
+		               " (wave, first_nik, last_nik, messages, run_id)"
+		               " values ($1::int, $2, $3, $4::int, $5::bigint)",
+		               5, params) != 0)
 			return db_failure_exit();
 	}
 	return 0;
@@ -205,11 +204,11 @@ outbox_summary(const struct outbox_batch *b, char *msg, size_t len)
 		return;
 	}
 	used = (size_t) snprintf(msg, len, "%lld message%s exported:", b->total,
-				 b->total == 1 ? "" : "s");
+	                         b->total == 1 ? "" : "s");
 	for (i = 0; i < b->n && used < len; i++)
 		used += (size_t) snprintf(msg + used, len - used, "%s wave %d (%lld, NIK %s to %s)",
-					  i ? "," : "", b->v[i].wave, b->v[i].messages,
-					  b->v[i].first_nik, b->v[i].last_nik);
+		                          i ? "," : "", b->v[i].wave, b->v[i].messages,
+		                          b->v[i].first_nik, b->v[i].last_nik);
 }
 
 /* 4–6: under the lock, with the start row written */
@@ -226,9 +225,9 @@ outbox_export(struct gb_ctx *ctx, struct job_run *run, struct outbox_batch *batc
 	snprintf(wave, sizeof(wave), ctx->opt.wave ? "%d" : "null", ctx->opt.wave);
 	snprintf(limit, sizeof(limit), ctx->opt.limit ? "%lld" : "null", ctx->opt.limit);
 	snprintf(sql, sizeof(sql),
-		 "copy (select wave, nik, phone, status, message"
-		 " from gelombang.outbox_pending(%s, %s)) to stdout with (format csv)",
-		 wave, limit);
+	         "copy (select wave, nik, phone, status, message"
+	         " from gelombang.outbox_pending(%s, %s)) to stdout with (format csv)",
+	         wave, limit);
 	if (fputs("wave,nik,phone,status,message\n", stdout) == EOF)
 		rc = EXIT_SOFTWARE;
 	else
@@ -239,10 +238,12 @@ outbox_export(struct gb_ctx *ctx, struct job_run *run, struct outbox_batch *batc
 		rc = EXIT_SOFTWARE;
 	if (rc != 0) {
 		if (batch->bad_row)
-			snprintf(msg, sizeof(msg), "a pending message did not start with wave and NIK");
+			snprintf(msg, sizeof(msg),
+			         "a pending message did not start with wave and NIK");
 		else
-			snprintf(msg, sizeof(msg), "could not write the messages to standard output;"
-				 " none marked exported");
+			snprintf(msg, sizeof(msg),
+			         "could not write the messages to standard output;"
+			         " none marked exported");
 		if (rc == EXIT_SOFTWARE)
 			log_error("could not export the outbox: %s", msg);
 		return outbox_stop(ctx, run, "FAILED", rc, rc == EXIT_SOFTWARE ? msg : NULL);
@@ -253,7 +254,8 @@ outbox_export(struct gb_ctx *ctx, struct job_run *run, struct outbox_batch *batc
 	if ((rc = outbox_mark(ctx, run, batch)) != 0)
 		goto failed;
 	fault_job_point("outbox", "marked");
-	if (jr_end(ctx, run, batch->total ? "SUCCEEDED" : "NOTHING_TO_DO", batch->total, msg) != 0) {
+	if (jr_end(ctx, run, batch->total ? "SUCCEEDED" : "NOTHING_TO_DO", batch->total, msg) !=
+	    0) {
 		rc = db_failure_exit();
 		goto failed;
 	}

@@ -58,7 +58,9 @@ quota_load(struct gb_ctx *ctx, FILE *in, const char *file, int *bad)
 		csvf_close(cf);
 		return EXIT_DATAERR;
 	}
-	res = PQexec(ctx->conn, "copy pg_temp.quota_stage (line, province, quota) from stdin with (format csv)");
+	res =
+	    PQexec(ctx->conn,
+	           "copy pg_temp.quota_stage (line, province, quota) from stdin with (format csv)");
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
 		log_error("could not load %s: %s", file, PQerrorMessage(ctx->conn));
 		PQclear(res);
@@ -71,7 +73,8 @@ quota_load(struct gb_ctx *ctx, FILE *in, const char *file, int *bad)
 			continue; /* a blank last line */
 		if (rec.problem || rec.fields != 2) {
 			log_error("%s:%lld: %s", file, rec.line,
-				  rec.problem ? rec.problem : "field count: expected province,quota");
+			          rec.problem ? rec.problem
+			                      : "field count: expected province,quota");
 			(*bad)++;
 			continue;
 		}
@@ -104,14 +107,15 @@ quota_check_rows(struct gb_ctx *ctx, const char *file, const char *provinces, in
 	PGresult *res;
 	int i;
 
-	res = db_query(ctx->conn, "check the quotas",
-		       "select line, case"
-		       " when province is null or province !~ '^[0-9]{2}$' then 'province: must be two digits'"
-		       " when not (province = any ($1::text[])) then 'province: ' || province || ' is not in rules.provinces'"
-		       " when count(*) over (partition by province) > 1 then 'province: ' || province || ' appears more than once'"
-		       " when quota is null or quota !~ '^[0-9]{1,15}$' then 'quota: must be a whole number >= 0'"
-		       " end as error from pg_temp.quota_stage order by line",
-		       1, params);
+	res = db_query(
+	    ctx->conn, "check the quotas",
+	    "select line, case"
+	    " when province is null or province !~ '^[0-9]{2}$' then 'province: must be two digits'"
+	    " when not (province = any ($1::text[])) then 'province: ' || province || ' is not in rules.provinces'"
+	    " when count(*) over (partition by province) > 1 then 'province: ' || province || ' appears more than once'"
+	    " when quota is null or quota !~ '^[0-9]{1,15}$' then 'quota: must be a whole number >= 0'"
+	    " end as error from pg_temp.quota_stage order by line",
+	    1, params);
 	if (!res)
 		return db_failure_exit();
 	for (i = 0; i < PQntuples(res); i++) {
@@ -148,25 +152,30 @@ cmd_quota_set(struct gb_ctx *ctx)
 		goto cleanup;
 	params[0] = w;
 	if (db_begin(ctx->conn) != 0 ||
-	    !(res = db_query(ctx->conn, "check the wave",
-			     "select case when withdrawn_at is not null then 'withdrawn' else state::text end"
-			     " from gelombang.wave where wave = $1::int for update",
-			     1, params))) {
+	    !(res = db_query(
+	          ctx->conn, "check the wave",
+	          "select case when withdrawn_at is not null then 'withdrawn' else state::text end"
+	          " from gelombang.wave where wave = $1::int for update",
+	          1, params))) {
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
 		goto cleanup;
 	}
 	if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), "DIBUKA") != 0) {
 		if (PQntuples(res) == 0)
-			log_error("could not set the quotas of wave %s: the wave does not exist", w);
+			log_error("could not set the quotas of wave %s: the wave does not exist",
+			          w);
 		else
-			log_error("could not set the quotas of wave %s: the wave is %s; quotas change only while it is DIBUKA",
-				  w, PQgetvalue(res, 0, 0));
+			log_error(
+			    "could not set the quotas of wave %s: the wave is %s; quotas change only while it is DIBUKA",
+			    w, PQgetvalue(res, 0, 0));
 		rc = jr_fail(ctx, &run, EXIT_REFUSED, "refused: the wave is not open");
 		goto cleanup;
 	}
-	if (db_command(ctx->conn, "prepare the quotas",
-		       "create temporary table quota_stage (line bigint, province text collate \"C\","
-		       " quota text) on commit drop", 0, NULL) != 0) {
+	if (db_command(
+	        ctx->conn, "prepare the quotas",
+	        "create temporary table quota_stage (line bigint, province text collate \"C\","
+	        " quota text) on commit drop",
+	        0, NULL) != 0) {
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
 		goto cleanup;
 	}
@@ -177,31 +186,35 @@ cmd_quota_set(struct gb_ctx *ctx)
 		rc = EXIT_DATAERR;
 	if (rc != EXIT_DONE) {
 		if (rc == EXIT_DATAERR)
-			log_detail("The whole file is refused (%d bad row%s); the quotas of wave %s are unchanged.",
-				   bad, bad == 1 ? "" : "s", w);
+			log_detail(
+			    "The whole file is refused (%d bad row%s); the quotas of wave %s are unchanged.",
+			    bad, bad == 1 ? "" : "s", w);
 		rc = jr_fail(ctx, &run, rc, "refused: bad rows in the quota file");
 		goto cleanup;
 	}
 	PQclear(res);
 	if (db_command(ctx->conn, "remove the old quotas",
-		       "delete from gelombang.wave_quota where wave = $1::int", 1, params) != 0) {
+	               "delete from gelombang.wave_quota where wave = $1::int", 1, params) != 0) {
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
 		goto cleanup;
 	}
 	res = db_query(ctx->conn, "store the quotas",
-		       "insert into gelombang.wave_quota (wave, province, quota)"
-		       " select $1::int, province, quota::bigint from pg_temp.quota_stage"
-		       " returning quota",
-		       1, params);
+	               "insert into gelombang.wave_quota (wave, province, quota)"
+	               " select $1::int, province, quota::bigint from pg_temp.quota_stage"
+	               " returning quota",
+	               1, params);
 	if (!res) {
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
 		goto cleanup;
 	}
 	if (PQntuples(res) == 0)
-		snprintf(msg, sizeof(msg), "wave %s: per-province quotas removed; the national quota applies", w);
+		snprintf(msg, sizeof(msg),
+		         "wave %s: per-province quotas removed; the national quota applies", w);
 	else
-		snprintf(msg, sizeof(msg), "wave %s: %d per-province quotas set (a province without a row has quota 0)",
-			 w, PQntuples(res));
+		snprintf(
+		    msg, sizeof(msg),
+		    "wave %s: %d per-province quotas set (a province without a row has quota 0)", w,
+		    PQntuples(res));
 	if (jr_end(ctx, &run, "SUCCEEDED", PQntuples(res), msg) != 0 || db_commit(ctx->conn) != 0) {
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
 		goto cleanup;

@@ -77,13 +77,17 @@ report_verdict(const struct report_fairness *f, char *out, size_t len)
 
 	report_pvalue(p, sizeof(p), f->p);
 	if (f->chi2.dof == 0)
-		snprintf(out, len, "not testable: too few entries selected and not selected per"
-			 " stratum to compare %s", f->noun);
+		snprintf(out, len,
+		         "not testable: too few entries selected and not selected per"
+		         " stratum to compare %s",
+		         f->noun);
 	else if (f->warn)
-		snprintf(out, len, "WARNING: the selection depends on %s far more than chance"
-			 " allows (p = %s). A fair draw does this less than once in a thousand"
-			 " waves: check the draw (gelombang audit) before the results are"
-			 " published.", f->noun, p);
+		snprintf(out, len,
+		         "WARNING: the selection depends on %s far more than chance"
+		         " allows (p = %s). A fair draw does this less than once in a thousand"
+		         " waves: check the draw (gelombang audit) before the results are"
+		         " published.",
+		         f->noun, p);
 	else
 		snprintf(out, len, "consistent with a uniform draw (p = %s)", p);
 }
@@ -94,17 +98,44 @@ static const struct {
 	const char code[3];
 	const char *name;
 } provinces[] = {
-	{"11", "Aceh"}, {"12", "Sumatera Utara"}, {"13", "Sumatera Barat"}, {"14", "Riau"},
-	{"15", "Jambi"}, {"16", "Sumatera Selatan"}, {"17", "Bengkulu"}, {"18", "Lampung"},
-	{"19", "Kepulauan Bangka Belitung"}, {"21", "Kepulauan Riau"}, {"31", "DKI Jakarta"},
-	{"32", "Jawa Barat"}, {"33", "Jawa Tengah"}, {"34", "DI Yogyakarta"}, {"35", "Jawa Timur"},
-	{"36", "Banten"}, {"51", "Bali"}, {"52", "Nusa Tenggara Barat"}, {"53", "Nusa Tenggara Timur"},
-	{"61", "Kalimantan Barat"}, {"62", "Kalimantan Tengah"}, {"63", "Kalimantan Selatan"},
-	{"64", "Kalimantan Timur"}, {"65", "Kalimantan Utara"}, {"71", "Sulawesi Utara"},
-	{"72", "Sulawesi Tengah"}, {"73", "Sulawesi Selatan"}, {"74", "Sulawesi Tenggara"},
-	{"75", "Gorontalo"}, {"76", "Sulawesi Barat"}, {"81", "Maluku"}, {"82", "Maluku Utara"},
-	{"91", "Papua"}, {"92", "Papua Barat"}, {"93", "Papua Selatan"}, {"94", "Papua Tengah"},
-	{"95", "Papua Pegunungan"}, {"96", "Papua Barat Daya"},
+    {"11", "Aceh"},
+    {"12", "Sumatera Utara"},
+    {"13", "Sumatera Barat"},
+    {"14", "Riau"},
+    {"15", "Jambi"},
+    {"16", "Sumatera Selatan"},
+    {"17", "Bengkulu"},
+    {"18", "Lampung"},
+    {"19", "Kepulauan Bangka Belitung"},
+    {"21", "Kepulauan Riau"},
+    {"31", "DKI Jakarta"},
+    {"32", "Jawa Barat"},
+    {"33", "Jawa Tengah"},
+    {"34", "DI Yogyakarta"},
+    {"35", "Jawa Timur"},
+    {"36", "Banten"},
+    {"51", "Bali"},
+    {"52", "Nusa Tenggara Barat"},
+    {"53", "Nusa Tenggara Timur"},
+    {"61", "Kalimantan Barat"},
+    {"62", "Kalimantan Tengah"},
+    {"63", "Kalimantan Selatan"},
+    {"64", "Kalimantan Timur"},
+    {"65", "Kalimantan Utara"},
+    {"71", "Sulawesi Utara"},
+    {"72", "Sulawesi Tengah"},
+    {"73", "Sulawesi Selatan"},
+    {"74", "Sulawesi Tenggara"},
+    {"75", "Gorontalo"},
+    {"76", "Sulawesi Barat"},
+    {"81", "Maluku"},
+    {"82", "Maluku Utara"},
+    {"91", "Papua"},
+    {"92", "Papua Barat"},
+    {"93", "Papua Selatan"},
+    {"94", "Papua Tengah"},
+    {"95", "Papua Pegunungan"},
+    {"96", "Papua Barat Daya"},
 };
 
 const char *
@@ -127,16 +158,17 @@ report_read(PGconn *conn, struct report *r, char *msg, size_t len)
 	const char *params[1] = {w};
 
 	snprintf(w, sizeof(w), "%d", r->wave);
-	r->info = db_query(conn, "read the wave",
-			   "select state, state >= 'DISELEKSI', gelombang.wib(opens_at), "
-			   "gelombang.wib(closes_at), gelombang.wib(announce_at), quota, commitment,"
-			   " exists (select 1 from gelombang.wave_quota q where q.wave = w.wave),"
-			   " (select count(*) from gelombang.registration r where r.wave = w.wave),"
-			   " state = 'DIUMUMKAN', gelombang.wib(clock_timestamp()),"
-			   /* revealed at close (SPEC §2), so always here */
-			   " seed"
-			   " from gelombang.wave w where wave = $1::int",
-			   1, params);
+	r->info =
+	    db_query(conn, "read the wave",
+	             "select state, state >= 'DISELEKSI', gelombang.wib(opens_at), "
+	             "gelombang.wib(closes_at), gelombang.wib(announce_at), quota, commitment,"
+	             " exists (select 1 from gelombang.wave_quota q where q.wave = w.wave),"
+	             " (select count(*) from gelombang.registration r where r.wave = w.wave),"
+	             " state = 'DIUMUMKAN', gelombang.wib(clock_timestamp()),"
+	             /* revealed at close (SPEC §2), so always here */
+	             " seed"
+	             " from gelombang.wave w where wave = $1::int",
+	             1, params);
 	if (!r->info)
 		return db_failure_exit();
 	if (PQntuples(r->info) == 0) {
@@ -145,28 +177,30 @@ report_read(PGconn *conn, struct report *r, char *msg, size_t len)
 	}
 	if (strcmp(PQgetvalue(r->info, 0, RW_SELECTED_STATE), "t") != 0) {
 		snprintf(msg, len, "wave %s is %s: there is nothing to report before select", w,
-			 PQgetvalue(r->info, 0, RW_STATE));
+		         PQgetvalue(r->info, 0, RW_STATE));
 		return EXIT_REFUSED;
 	}
 	r->entries = report_ll(r->info, 0, RW_ENTRIES);
 	if (!(r->reasons = db_query(conn, "count the reasons",
-				    "select status, coalesce(reason, ''), entries"
-				    " from gelombang.report_reasons($1::int)",
-				    1, params)) ||
+	                            "select status, coalesce(reason, ''), entries"
+	                            " from gelombang.report_reasons($1::int)",
+	                            1, params)) ||
 	    !(r->provinces = db_query(conn, "count the provinces",
-				      "select province, entries, eligible, selected, quota"
-				      " from gelombang.report_provinces($1::int)",
-				      1, params)) ||
-	    !(r->draw = db_query(conn, "count the draw",
-				 "select dimension, tier, unit, category, eligible, selected, expected"
-				 " from gelombang.report_draw($1::int)",
-				 1, params)) ||
+	                              "select province, entries, eligible, selected, quota"
+	                              " from gelombang.report_provinces($1::int)",
+	                              1, params)) ||
+	    !(r->draw =
+	          db_query(conn, "count the draw",
+	                   "select dimension, tier, unit, category, eligible, selected, expected"
+	                   " from gelombang.report_draw($1::int)",
+	                   1, params)) ||
 	    !(r->lifecycle = db_query(conn, "read the approvals and the revocation",
-				      "select section, key, measure, value"
-				      " from gelombang.report_lifecycle($1::int)",
-				      1, params)) ||
-	    !(r->sms = db_query(conn, "count the SMS messages",
-				"select state, messages from gelombang.sms_counts($1::int)", 1, params)))
+	                              "select section, key, measure, value"
+	                              " from gelombang.report_lifecycle($1::int)",
+	                              1, params)) ||
+	    !(r->sms =
+	          db_query(conn, "count the SMS messages",
+	                   "select state, messages from gelombang.sms_counts($1::int)", 1, params)))
 		return db_failure_exit();
 	return 0;
 }
@@ -179,9 +213,9 @@ static int
 report_fairness(struct report *r)
 {
 	static const char *const dims[REPORT_DIMENSIONS][3] = {
-		{"day", "registration day (WIB)", "the registration day"},
-		{"hour", "hour of registration (WIB)", "the hour of registration"},
-		{"nik_digit", "last digit of the NIK", "the last digit of the NIK"},
+	    {"day", "registration day (WIB)", "the registration day"},
+	    {"hour", "hour of registration (WIB)", "the hour of registration"},
+	    {"nik_digit", "last digit of the NIK", "the last digit of the NIK"},
 	};
 	int rows = PQntuples(r->draw), i, d, start;
 	long long *n = NULL, *s = NULL;
@@ -205,10 +239,14 @@ report_fairness(struct report *r)
 				i++;
 				continue;
 			}
-			for (start = i; i < rows && strcmp(PQgetvalue(r->draw, i, RD_DIMENSION), f->dimension) == 0 &&
-					!PQgetisnull(r->draw, i, RD_TIER) &&
-					strcmp(PQgetvalue(r->draw, i, RD_TIER), PQgetvalue(r->draw, start, RD_TIER)) == 0 &&
-					strcmp(PQgetvalue(r->draw, i, RD_UNIT), PQgetvalue(r->draw, start, RD_UNIT)) == 0;
+			for (start = i;
+			     i < rows &&
+			     strcmp(PQgetvalue(r->draw, i, RD_DIMENSION), f->dimension) == 0 &&
+			     !PQgetisnull(r->draw, i, RD_TIER) &&
+			     strcmp(PQgetvalue(r->draw, i, RD_TIER),
+			            PQgetvalue(r->draw, start, RD_TIER)) == 0 &&
+			     strcmp(PQgetvalue(r->draw, i, RD_UNIT),
+			            PQgetvalue(r->draw, start, RD_UNIT)) == 0;
 			     i++) {
 				n[i - start] = report_ll(r->draw, i, RD_ELIGIBLE);
 				s[i - start] = report_ll(r->draw, i, RD_SELECTED);
@@ -249,7 +287,7 @@ text_draw_table(FILE *out, const struct report *r, const struct report_fairness 
 
 	fprintf(out, "\nSelection by %s\n", f->title);
 	fprintf(out, "  %-12s %10s %10s %10s %8s %9s\n", "", "eligible", "selected", "expected",
-		"rate", "exp.rate");
+	        "rate", "exp.rate");
 	for (i = 0; i < PQntuples(r->draw); i++) {
 		double e = report_d(r->draw, i, RD_EXPECTED);
 		long long el = report_ll(r->draw, i, RD_ELIGIBLE);
@@ -257,10 +295,12 @@ text_draw_table(FILE *out, const struct report *r, const struct report_fairness 
 		if (strcmp(PQgetvalue(r->draw, i, RD_DIMENSION), f->dimension) != 0 ||
 		    !PQgetisnull(r->draw, i, RD_TIER))
 			continue;
-		report_percent(rate, sizeof(rate), (double) report_ll(r->draw, i, RD_SELECTED), (double) el);
+		report_percent(rate, sizeof(rate), (double) report_ll(r->draw, i, RD_SELECTED),
+		               (double) el);
 		report_percent(erate, sizeof(erate), e, (double) el);
-		fprintf(out, "  %-12s %10lld %10lld %10.1f %8s %9s\n", PQgetvalue(r->draw, i, RD_CATEGORY),
-			el, report_ll(r->draw, i, RD_SELECTED), e, rate, erate);
+		fprintf(out, "  %-12s %10lld %10lld %10.1f %8s %9s\n",
+		        PQgetvalue(r->draw, i, RD_CATEGORY), el, report_ll(r->draw, i, RD_SELECTED),
+		        e, rate, erate);
 	}
 }
 
@@ -275,7 +315,7 @@ report_text(FILE *out, const struct report *r)
 
 	fprintf(out, "Wave %d — %s\n", r->wave, PQgetvalue(w, 0, RW_STATE));
 	fprintf(out, "  opened %s, closed %s, announce %s\n", PQgetvalue(w, 0, RW_OPENS),
-		PQgetvalue(w, 0, RW_CLOSES), PQgetvalue(w, 0, RW_ANNOUNCE));
+	        PQgetvalue(w, 0, RW_CLOSES), PQgetvalue(w, 0, RW_ANNOUNCE));
 	fprintf(out, "  seed commitment %s\n", PQgetvalue(w, 0, RW_COMMITMENT));
 	fprintf(out, "  seed (revealed at close) %s\n", PQgetvalue(w, 0, RW_SEED));
 	if (by_province)
@@ -283,18 +323,19 @@ report_text(FILE *out, const struct report *r)
 	else
 		fprintf(out, "  quota: %s for the whole wave\n", PQgetvalue(w, 0, RW_QUOTA));
 	fprintf(out, "  %lld entries, %lld eligible for the draw, %lld selected\n", r->entries,
-		r->eligible, r->selected);
+	        r->eligible, r->selected);
 	if (strcmp(PQgetvalue(w, 0, RW_ANNOUNCED), "t") != 0)
 		fprintf(out, "  results embargoed until the announcement: applicants still see"
-			" \"Dalam Proses Seleksi\"\n");
+		             " \"Dalam Proses Seleksi\"\n");
 
-	fprintf(out, "\nFairness of the draw (chi-square test within priority tier and quota unit)\n");
+	fprintf(out,
+	        "\nFairness of the draw (chi-square test within priority tier and quota unit)\n");
 	for (d = 0; d < REPORT_DIMENSIONS; d++) {
 		const struct report_fairness *f = &r->fair[d];
 
 		report_verdict(f, verdict, sizeof(verdict));
-		fprintf(out, "  %-28s chi-square %.2f, %d degrees of freedom, %d strata\n", f->title,
-			f->chi2.statistic, f->chi2.dof, f->chi2.strata);
+		fprintf(out, "  %-28s chi-square %.2f, %d degrees of freedom, %d strata\n",
+		        f->title, f->chi2.statistic, f->chi2.dof, f->chi2.strata);
 		fprintf(out, "  %-28s %s\n", "", verdict);
 	}
 
@@ -330,36 +371,39 @@ report_text(FILE *out, const struct report *r)
 	}
 
 	fprintf(out, "\nProvinces (of domicile: the first two digits of region_code)\n");
-	fprintf(out, "  %-8s %10s %10s %10s %10s %7s\n", "province", "entries", "eligible", "selected",
-		"quota", "fill");
+	fprintf(out, "  %-8s %10s %10s %10s %10s %7s\n", "province", "entries", "eligible",
+	        "selected", "quota", "fill");
 	for (i = 0; i < PQntuples(r->provinces); i++) {
 		bool q = !PQgetisnull(r->provinces, i, RP_QUOTA);
 
 		quota_total += q ? report_ll(r->provinces, i, RP_QUOTA) : 0;
 		if (q)
-			report_percent(pct, sizeof(pct), (double) report_ll(r->provinces, i, RP_SELECTED),
-				       (double) report_ll(r->provinces, i, RP_QUOTA));
-		fprintf(out, "  %-8s %10s %10s %10s %10s %7s\n", PQgetvalue(r->provinces, i, RP_PROVINCE),
-			PQgetvalue(r->provinces, i, RP_ENTRIES), PQgetvalue(r->provinces, i, RP_ELIGIBLE),
-			PQgetvalue(r->provinces, i, RP_SELECTED), q ? PQgetvalue(r->provinces, i, RP_QUOTA) : "-",
-			q ? pct : "-");
+			report_percent(pct, sizeof(pct),
+			               (double) report_ll(r->provinces, i, RP_SELECTED),
+			               (double) report_ll(r->provinces, i, RP_QUOTA));
+		fprintf(out, "  %-8s %10s %10s %10s %10s %7s\n",
+		        PQgetvalue(r->provinces, i, RP_PROVINCE),
+		        PQgetvalue(r->provinces, i, RP_ENTRIES),
+		        PQgetvalue(r->provinces, i, RP_ELIGIBLE),
+		        PQgetvalue(r->provinces, i, RP_SELECTED),
+		        q ? PQgetvalue(r->provinces, i, RP_QUOTA) : "-", q ? pct : "-");
 	}
 	if (!by_province)
 		quota_total = report_ll(w, 0, RW_QUOTA);
 	report_percent(pct, sizeof(pct), (double) r->selected, (double) quota_total);
 	fprintf(out, "  %-8s %10lld %10lld %10lld %10lld %7s\n", "total", r->entries, r->eligible,
-		r->selected, quota_total, pct);
+	        r->selected, quota_total, pct);
 
 	fprintf(out, "\napproval and revocation:\n");
 	for (i = 0; i < PQntuples(r->lifecycle); i++)
 		fprintf(out, "  %-10s %-8s %-15s %s\n", PQgetvalue(r->lifecycle, i, 0),
-			PQgetvalue(r->lifecycle, i, 1), PQgetvalue(r->lifecycle, i, 2),
-			PQgetvalue(r->lifecycle, i, 3));
+		        PQgetvalue(r->lifecycle, i, 1), PQgetvalue(r->lifecycle, i, 2),
+		        PQgetvalue(r->lifecycle, i, 3));
 
 	for (d = 0; d < REPORT_DIMENSIONS; d++)
 		text_draw_table(out, r, &r->fair[d]);
 	fprintf(out, "\n(expected, exp.rate: what a uniform draw within each priority tier and"
-		" quota unit\n selects on average, and its share of the eligible)\n");
+	             " quota unit\n selects on average, and its share of the eligible)\n");
 	if (PQntuples(r->sms) > 0)
 		fprintf(out, "\nSMS messages by delivery state\n");
 	for (i = 0; i < PQntuples(r->sms); i++)
@@ -408,8 +452,8 @@ report_csv(FILE *out, const struct report *r)
 	csv_row(out, "wave", wave, "closes_at", PQgetvalue(w, 0, RW_CLOSES));
 	csv_row(out, "wave", wave, "announce_at", PQgetvalue(w, 0, RW_ANNOUNCE));
 	csv_row(out, "wave", wave, "quota",
-		strcmp(PQgetvalue(w, 0, RW_BY_PROVINCE), "t") == 0 ? "per_province"
-								   : PQgetvalue(w, 0, RW_QUOTA));
+	        strcmp(PQgetvalue(w, 0, RW_BY_PROVINCE), "t") == 0 ? "per_province"
+	                                                           : PQgetvalue(w, 0, RW_QUOTA));
 	csv_row(out, "wave", wave, "commitment", PQgetvalue(w, 0, RW_COMMITMENT));
 	csv_ll(out, "wave", wave, "entries", r->entries);
 	csv_ll(out, "wave", wave, "eligible", r->eligible);
@@ -419,7 +463,7 @@ report_csv(FILE *out, const struct report *r)
 	for (i = 0; i < PQntuples(r->reasons); i++)
 		if (strcmp(PQgetvalue(r->reasons, i, 0), "LOLOS") != 0)
 			csv_row(out, "reason", PQgetvalue(r->reasons, i, 1), "entries",
-				PQgetvalue(r->reasons, i, 2));
+			        PQgetvalue(r->reasons, i, 2));
 	for (i = 0; i < PQntuples(r->provinces); i++) {
 		const char *p = PQgetvalue(r->provinces, i, RP_PROVINCE);
 
@@ -431,12 +475,12 @@ report_csv(FILE *out, const struct report *r)
 			if (report_ll(r->provinces, i, RP_QUOTA) > 0)
 				csv_g(out, "province", p, "fill_rate",
 				      report_d(r->provinces, i, RP_SELECTED) /
-					      report_d(r->provinces, i, RP_QUOTA));
+				          report_d(r->provinces, i, RP_QUOTA));
 		}
 	}
 	for (i = 0; i < PQntuples(r->lifecycle); i++)
 		csv_row(out, PQgetvalue(r->lifecycle, i, 0), PQgetvalue(r->lifecycle, i, 1),
-			PQgetvalue(r->lifecycle, i, 2), PQgetvalue(r->lifecycle, i, 3));
+		        PQgetvalue(r->lifecycle, i, 2), PQgetvalue(r->lifecycle, i, 3));
 	for (d = 0; d < REPORT_DIMENSIONS; d++) {
 		const struct report_fairness *f = &r->fair[d];
 
@@ -524,7 +568,7 @@ cmd_report(struct gb_ctx *ctx)
 	memset(&r, 0, sizeof(r));
 	r.wave = ctx->opt.wave;
 	if (db_command(ctx->conn, "start the report",
-		       "begin isolation level repeatable read read only", 0, NULL) != 0)
+	               "begin isolation level repeatable read read only", 0, NULL) != 0)
 		return db_failure_exit();
 	rc = report_read(ctx->conn, &r, msg, sizeof(msg));
 	db_rollback(ctx->conn);
@@ -542,7 +586,8 @@ cmd_report(struct gb_ctx *ctx)
 	for (d = 0; d < REPORT_DIMENSIONS; d++)
 		if (r.fair[d].warn && (ctx->opt.output || strcmp(format, "text") != 0))
 			log_warning("wave %d: the selection depends on %s more than chance allows"
-				    " (p = %.2g)", r.wave, r.fair[d].noun, r.fair[d].p);
+			            " (p = %.2g)",
+			            r.wave, r.fair[d].noun, r.fair[d].p);
 cleanup:
 	report_free(&r);
 	return rc;

@@ -20,8 +20,18 @@
 
 /* columns of report.wave */
 enum {
-	RW_STATE, RW_SELECTED_STATE, RW_OPENS, RW_CLOSES, RW_ANNOUNCE, RW_QUOTA, RW_COMMITMENT,
-	RW_BY_PROVINCE, RW_ENTRIES, RW_ANNOUNCED, RW_NOW, RW_SEED
+	RW_STATE,
+	RW_SELECTED_STATE,
+	RW_OPENS,
+	RW_CLOSES,
+	RW_ANNOUNCE,
+	RW_QUOTA,
+	RW_COMMITMENT,
+	RW_BY_PROVINCE,
+	RW_ENTRIES,
+	RW_ANNOUNCED,
+	RW_NOW,
+	RW_SEED
 };
 /* columns of report.provinces (gelombang.report_provinces) */
 enum { RP_PROVINCE, RP_ENTRIES, RP_ELIGIBLE, RP_SELECTED, RP_QUOTA };
@@ -30,12 +40,12 @@ enum { RD_DIMENSION, RD_TIER, RD_UNIT, RD_CATEGORY, RD_ELIGIBLE, RD_SELECTED, RD
 
 /* one dimension of the fairness check */
 struct report_fairness {
-	const char *dimension;	/* as in report_draw: day, hour, nik_digit */
-	const char *title;	/* "registration day (WIB)" */
-	const char *noun;	/* "the registration day" */
+	const char *dimension; /* as in report_draw: day, hour, nik_digit */
+	const char *title;     /* "registration day (WIB)" */
+	const char *noun;      /* "the registration day" */
 	struct stats_chi2 chi2;
-	double p;		/* 1 when nothing could be tested */
-	bool warn;		/* p < REPORT_ALPHA */
+	double p;  /* 1 when nothing could be tested */
+	bool warn; /* p < REPORT_ALPHA */
 	long long eligible, selected;
 };
 
@@ -43,13 +53,13 @@ struct report_fairness {
 
 struct report {
 	int wave;
-	PGresult *info;		/* one row, columns RW_* */
-	PGresult *reasons;	/* status, reason, entries */
-	PGresult *provinces;	/* RP_* */
-	PGresult *draw;		/* RD_* */
-	PGresult *lifecycle;	/* section, key, measure, value: approvals and
-				   revocation (gelombang.report_lifecycle) */
-	PGresult *sms;		/* state, messages (none before sms send) */
+	PGresult *info;      /* one row, columns RW_* */
+	PGresult *reasons;   /* status, reason, entries */
+	PGresult *provinces; /* RP_* */
+	PGresult *draw;      /* RD_* */
+	PGresult *lifecycle; /* section, key, measure, value: approvals and
+	                        revocation (gelombang.report_lifecycle) */
+	PGresult *sms;       /* state, messages (none before sms send) */
 	struct report_fairness fair[REPORT_DIMENSIONS];
 	long long entries, eligible, selected;
 };

@@ -49,7 +49,7 @@ revoke_work(struct gb_ctx *ctx, struct job_run *run, const char *w, long long *r
 	return 0;
 }
 
-const struct job_def job_revoke = {"revoke",    "DIUMUMKAN", "SELESAI",  "announce",
+const struct job_def job_revoke = {"revoke",    "DIUMUMKAN", "SELESAI",   "announce",
                                    "revoke_at", NULL,        revoke_work, NULL};
 
 int

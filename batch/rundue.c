@@ -31,16 +31,16 @@ rundue_next_step(struct gb_ctx *ctx, int wave, const struct job_def **step, bool
 	*step = NULL;
 	snprintf(w, sizeof(w), "%d", wave);
 	res = db_query(ctx->conn, "read the wave",
-		       "select state, closes_at <= coalesce($2::timestamptz, now()),"
-		       " announce_at <= coalesce($2::timestamptz, now()),"
-		       " revoke_at <= coalesce($2::timestamptz, now()),"
-		       /* SPEC §9: a wave without any approval waits quietly;
-			* one whose approval no longer matches is refused by
-			* announce, and recorded */
-		       " $3::boolean and not exists (select 1 from gelombang.approval a"
-		       "  where a.wave = w.wave)"
-		       " from gelombang.wave w where wave = $1::int",
-		       3, params);
+	               "select state, closes_at <= coalesce($2::timestamptz, now()),"
+	               " announce_at <= coalesce($2::timestamptz, now()),"
+	               " revoke_at <= coalesce($2::timestamptz, now()),"
+	               /* SPEC §9: a wave without any approval waits quietly;
+	                * one whose approval no longer matches is refused by
+	                * announce, and recorded */
+	               " $3::boolean and not exists (select 1 from gelombang.approval a"
+	               "  where a.wave = w.wave)"
+	               " from gelombang.wave w where wave = $1::int",
+	               3, params);
 	if (!res)
 		return db_failure_exit();
 	if (PQntuples(res) == 0) {
@@ -62,7 +62,8 @@ rundue_next_step(struct gb_ctx *ctx, int wave, const struct job_def **step, bool
 		*due = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
 		if (*due && strcmp(PQgetvalue(res, 0, 4), "t") == 0) {
 			log_info("wave %d waits for approval before its announcement"
-				 " (gelombang approve --wave %d)", wave, wave);
+			         " (gelombang approve --wave %d)",
+			         wave, wave);
 			*due = false;
 		}
 	} else if (strcmp(state, "DIUMUMKAN") == 0) {
@@ -76,7 +77,7 @@ rundue_next_step(struct gb_ctx *ctx, int wave, const struct job_def **step, bool
 
 /* the chain of steps, indexed by the state each one needs */
 static const struct job_def *const rundue_chain[] = {&job_close, &job_process, &job_select,
-						      &job_announce};
+                                                     &job_announce};
 #define N_CHAIN ((int) (sizeof(rundue_chain) / sizeof(rundue_chain[0])))
 
 /*
@@ -92,7 +93,7 @@ static const struct job_def *const rundue_chain[] = {&job_close, &job_process, &
  */
 static int
 rundue_dry_wave(struct gb_ctx *ctx, int wave, bool earlier_selected, bool earlier_now, int *sim,
-		int *now, int *busy)
+                int *now, int *busy)
 {
 	char w[16];
 	const char *params[2] = {w, gb_now_param(ctx)};
@@ -102,12 +103,15 @@ rundue_dry_wave(struct gb_ctx *ctx, int wave, bool earlier_selected, bool earlie
 
 	snprintf(w, sizeof(w), "%d", wave);
 	res = db_query(ctx->conn, "read the wave",
-		       "select array_position(enum_range(null::gelombang.wave_state), state) - 1,"
-		       " closes_at <= coalesce($2::timestamptz, now()),"
-		       " announce_at <= coalesce($2::timestamptz, now()),"
-		       " " "gelombang.wib(closes_at)" ", " "gelombang.wib(announce_at)"
-		       " from gelombang.wave where wave = $1::int",
-		       2, params);
+	               "select array_position(enum_range(null::gelombang.wave_state), state) - 1,"
+	               " closes_at <= coalesce($2::timestamptz, now()),"
+	               " announce_at <= coalesce($2::timestamptz, now()),"
+	               " "
+	               "gelombang.wib(closes_at)"
+	               ", "
+	               "gelombang.wib(announce_at)"
+	               " from gelombang.wave where wave = $1::int",
+	               2, params);
 	if (!res)
 		return db_failure_exit();
 	if (PQntuples(res) == 0) {
@@ -163,7 +167,8 @@ rundue_dry(struct gb_ctx *ctx, const int *waves, int n)
 	bool earlier_selected = true, earlier_now = true;
 
 	for (i = 0; i < n && !db_interrupted(); i++) {
-		r = rundue_dry_wave(ctx, waves[i], earlier_selected, earlier_now, &sim, &now, &busy);
+		r = rundue_dry_wave(ctx, waves[i], earlier_selected, earlier_now, &sim, &now,
+		                    &busy);
 		if (r != 0 && !steps_rc)
 			steps_rc = r;
 		/* index 3 = DISELEKSI */
@@ -186,9 +191,11 @@ cmd_run_due(struct gb_ctx *ctx)
 	int i, n, rc = EXIT_DONE, busy = 0, steps = 0, failed = 0;
 	int *waves;
 
-	res = db_query(ctx->conn, "list the waves",
-		       "select wave from gelombang.wave where state < 'SELESAI' and withdrawn_at is null"
-		       " order by wave", 0, NULL);
+	res = db_query(
+	    ctx->conn, "list the waves",
+	    "select wave from gelombang.wave where state < 'SELESAI' and withdrawn_at is null"
+	    " order by wave",
+	    0, NULL);
 	if (!res)
 		return db_failure_exit();
 	n = PQntuples(res);
@@ -258,7 +265,7 @@ cmd_run_due(struct gb_ctx *ctx)
 		rc = EXIT_REFUSED;
 	if (!failed && busy)
 		rc = EXIT_BUSY;
-	log_debug("run-due: %d step%s done, %d wave%s busy, %d failed", steps, steps == 1 ? "" : "s",
-		  busy, busy == 1 ? "" : "s", failed);
+	log_debug("run-due: %d step%s done, %d wave%s busy, %d failed", steps,
+	          steps == 1 ? "" : "s", busy, busy == 1 ? "" : "s", failed);
 	return rc;
 }

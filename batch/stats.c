@@ -6,7 +6,7 @@
 #include <float.h>
 #include <math.h>
 
-#define GAMMA_EPS 1e-15
+#define GAMMA_EPS  1e-15
 #define GAMMA_TINY (DBL_MIN / DBL_EPSILON)
 /* enough for a up to about 10^8: both expansions need O(sqrt(a)) terms
  * near x = a */
@@ -104,7 +104,7 @@ void
 stats_chi2_add(struct stats_chi2 *acc, const long long *n, const long long *s, size_t k)
 {
 	double total_n = 0, total_s = 0, p, stat = 0;
-	double gn = 0, gs = 0;	      /* the open group */
+	double gn = 0, gs = 0;         /* the open group */
 	double last_n = 0, last_s = 0; /* the last closed group, not yet added */
 	int groups = 0;
 	size_t i;

@@ -26,7 +26,7 @@ double stats_chi2_pvalue(double statistic, int dof);
 struct stats_chi2 {
 	double statistic;
 	int dof;
-	int strata;	/* strata that contributed (at least two groups) */
+	int strata; /* strata that contributed (at least two groups) */
 };
 
 /* Expected count each pooled group needs in both cells (Cochran's rule). */
@@ -43,7 +43,6 @@ struct stats_chi2 {
  * freedom; a stratum where nobody or everybody was selected, or with one
  * group, adds nothing.
  */
-void stats_chi2_add(struct stats_chi2 *acc, const long long *n, const long long *s,
-		    size_t k);
+void stats_chi2_add(struct stats_chi2 *acc, const long long *n, const long long *s, size_t k);
 
 #endif

@@ -25,13 +25,13 @@ cmd_status(struct gb_ctx *ctx)
 	/* from the waves: an announced wave without entries has no outcome
 	 * to count, and must still be listed */
 	res = db_query(ctx->conn, "count the entries",
-		       "select w.wave, w.state, coalesce(s.status, '-'),"
-		       " coalesce(gelombang.status_label(s.status), '-'), coalesce(s.entries, 0)"
-		       " from gelombang.wave w"
-		       " left join gelombang.status_counts($1::int) s on s.wave = w.wave"
-		       " where $1::int is null or w.wave = $1::int"
-		       " order by w.wave, s.status",
-		       1, params);
+	               "select w.wave, w.state, coalesce(s.status, '-'),"
+	               " coalesce(gelombang.status_label(s.status), '-'), coalesce(s.entries, 0)"
+	               " from gelombang.wave w"
+	               " left join gelombang.status_counts($1::int) s on s.wave = w.wave"
+	               " where $1::int is null or w.wave = $1::int"
+	               " order by w.wave, s.status",
+	               1, params);
 	if (!res)
 		return db_failure_exit();
 	if (PQntuples(res) == 0) {
@@ -43,10 +43,12 @@ cmd_status(struct gb_ctx *ctx)
 		printf("no waves yet\n");
 		return EXIT_DONE;
 	}
-	printf("%-5s %-10s %-28s %-28s %12s\n", "wave", "state", "status", "dashboard label", "entries");
+	printf("%-5s %-10s %-28s %-28s %12s\n", "wave", "state", "status", "dashboard label",
+	       "entries");
 	for (i = 0; i < PQntuples(res); i++)
-		printf("%-5s %-10s %-28s %-28s %12s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-		       PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
+		printf("%-5s %-10s %-28s %-28s %12s\n", PQgetvalue(res, i, 0),
+		       PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
+		       PQgetvalue(res, i, 4));
 	PQclear(res);
 	return EXIT_DONE;
 }
@@ -61,9 +63,10 @@ cmd_results(struct gb_ctx *ctx)
 	PGresult *res;
 
 	snprintf(w, sizeof(w), "%d", ctx->opt.wave);
-	res = db_query(ctx->conn, "check the wave",
-		       "select state, state >= 'DISELEKSI' from gelombang.wave where wave = $1::int",
-		       1, params);
+	res =
+	    db_query(ctx->conn, "check the wave",
+	             "select state, state >= 'DISELEKSI' from gelombang.wave where wave = $1::int",
+	             1, params);
 	if (!res)
 		return db_failure_exit();
 	if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
@@ -103,16 +106,17 @@ results_stream(struct gb_ctx *ctx, int wave, FILE *out, char digest[65])
 	/* the wave number was parsed as an integer, so formatting it into
 	 * the COPY (which takes no parameters) is safe.  SPEC §10: after
 	 * revoke the revoked show DICABUT, keeping key and card. */
-	snprintf(sql, sizeof(sql),
-		 "copy (select o.nik, case when v.nik is not null then 'DICABUT'"
-		 " when o.reason is null then 'LOLOS' else 'TIDAK_LOLOS' end,"
-		 " o.reason, encode(o.lottery_key, 'hex'), p.card_number"
-		 " from gelombang.outcome o"
-		 " left join gelombang.participant p on o.reason is null and p.nik = o.nik and p.wave = o.wave"
-		 " left join gelombang.revoked v on o.reason is null and v.nik = o.nik and v.wave = o.wave"
-		 " where o.wave = %d order by o.nik)"
-		 " to stdout with (format csv)",
-		 wave);
+	snprintf(
+	    sql, sizeof(sql),
+	    "copy (select o.nik, case when v.nik is not null then 'DICABUT'"
+	    " when o.reason is null then 'LOLOS' else 'TIDAK_LOLOS' end,"
+	    " o.reason, encode(o.lottery_key, 'hex'), p.card_number"
+	    " from gelombang.outcome o"
+	    " left join gelombang.participant p on o.reason is null and p.nik = o.nik and p.wave = o.wave"
+	    " left join gelombang.revoked v on o.reason is null and v.nik = o.nik and v.wave = o.wave"
+	    " where o.wave = %d order by o.nik)"
+	    " to stdout with (format csv)",
+	    wave);
 	res = PQexec(ctx->conn, sql);
 	if (PQresultStatus(res) != PGRES_COPY_OUT) {
 		log_error("could not read the results: %s", PQerrorMessage(ctx->conn));

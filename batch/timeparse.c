@@ -16,8 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TP_MIN_YEAR 1900
-#define TP_MAX_YEAR 2999
+#define TP_MIN_YEAR       1900
+#define TP_MAX_YEAR       2999
 #define TP_MAX_OFFSET_MIN (14 * 60)
 
 struct scan {
@@ -29,16 +29,16 @@ struct scan {
 
 /* Index = weekday, 0 = Sunday, as weekday() returns it. */
 static const char *const day_names[7] = {
-	"Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu",
+    "Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu",
 };
 
 static const struct {
 	const char *name;
 	int offset_min;
 } zones[] = {
-	{"WIB", 7 * 60},
-	{"WITA", 8 * 60},
-	{"WIT", 9 * 60},
+    {"WIB", 7 * 60},
+    {"WITA", 8 * 60},
+    {"WIT", 9 * 60},
 };
 
 static bool
@@ -70,7 +70,7 @@ is_space(char c)
 static char
 to_lower(char c)
 {
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	return (c >= 'A' && c <= 'Z') ? (char) (c - 'A' + 'a') : c;
 }
 
 /* Case-insensitive (ASCII only) comparison of [s, s+n) with word. */
@@ -142,7 +142,7 @@ digit_run(const struct scan *sc)
 
 	while (q < sc->end && is_digit(*q))
 		q++;
-	return (size_t)(q - sc->p);
+	return (size_t) (q - sc->p);
 }
 
 /* Consume n digits (the caller has checked they are there) as a number. */
@@ -181,8 +181,8 @@ scan_run(struct scan *sc, size_t min, size_t max, int *v, const char *what)
 	}
 	if (min == max)
 		return fail(sc, "%s must have %zu digits", what, min);
-	return fail(sc, "%s must have %zu %s %zu digits", what, min,
-		    max == min + 1 ? "or" : "to", max);
+	return fail(sc, "%s must have %zu %s %zu digits", what, min, max == min + 1 ? "or" : "to",
+	            max);
 }
 
 static int
@@ -202,8 +202,7 @@ is_leap(int y)
 static int
 days_in_month(int y, int m)
 {
-	static const int days[12] = {31, 28, 31, 30, 31, 30,
-				     31, 31, 30, 31, 30, 31};
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
 	return (m == 2 && is_leap(y)) ? 29 : days[m - 1];
 }
@@ -223,8 +222,7 @@ static int
 check_date(struct scan *sc, int y, int m, int d)
 {
 	if (y < TP_MIN_YEAR || y > TP_MAX_YEAR)
-		return fail(sc, "year %d out of range (%d to %d)", y,
-			    TP_MIN_YEAR, TP_MAX_YEAR);
+		return fail(sc, "year %d out of range (%d to %d)", y, TP_MIN_YEAR, TP_MAX_YEAR);
 	if (m < 1 || m > 12)
 		return fail(sc, "month %d out of range", m);
 	if (d < 1 || d > days_in_month(y, m))
@@ -284,8 +282,7 @@ scan_iso_offset(struct scan *sc, struct gb_time *t)
 		if (om > 59)
 			return fail(sc, "offset minute %d out of range", om);
 		if (oh * 60 + om > TP_MAX_OFFSET_MIN)
-			return fail(sc, "offset %c%02d:%02d out of range", sign,
-				    oh, om);
+			return fail(sc, "offset %c%02d:%02d out of range", sign, oh, om);
 		t->has_offset = true;
 		t->offset_min = (sign == '-' ? -1 : 1) * (oh * 60 + om);
 	} else
@@ -299,10 +296,8 @@ scan_iso_offset(struct scan *sc, struct gb_time *t)
 static int
 parse_iso(struct scan *sc, struct gb_time *t)
 {
-	if (scan_exact(sc, 4, &t->year, "year") < 0 ||
-	    expect(sc, '-', "after year") < 0 ||
-	    scan_exact(sc, 2, &t->month, "month") < 0 ||
-	    expect(sc, '-', "after month") < 0 ||
+	if (scan_exact(sc, 4, &t->year, "year") < 0 || expect(sc, '-', "after year") < 0 ||
+	    scan_exact(sc, 2, &t->month, "month") < 0 || expect(sc, '-', "after month") < 0 ||
 	    scan_exact(sc, 2, &t->day, "day") < 0)
 		return -1;
 	if (check_date(sc, t->year, t->month, t->day) < 0)
@@ -311,8 +306,7 @@ parse_iso(struct scan *sc, struct gb_time *t)
 		return fail(sc, "missing time of day");
 	if (!accept(sc, 'T') && !accept(sc, ' '))
 		return fail(sc, "expected 'T' or a space after date");
-	if (scan_exact(sc, 2, &t->hour, "hour") < 0 ||
-	    expect(sc, ':', "after hour") < 0 ||
+	if (scan_exact(sc, 2, &t->hour, "hour") < 0 || expect(sc, ':', "after hour") < 0 ||
 	    scan_exact(sc, 2, &t->minute, "minute") < 0)
 		return -1;
 	if (accept(sc, ':')) {
@@ -335,7 +329,7 @@ word_run(const struct scan *sc, bool apostrophe)
 
 	while (q < sc->end && (is_alpha(*q) || (apostrophe && *q == '\'')))
 		q++;
-	return (size_t)(q - sc->p);
+	return (size_t) (q - sc->p);
 }
 
 /* The weekday a day name stands for, or -1. */
@@ -360,8 +354,7 @@ scan_day_name(struct scan *sc, int *wday)
 	*wday = day_name_lookup(sc->p, n);
 	if (*wday < 0) {
 		/* Only letters and apostrophes: safe to quote, capped. */
-		return fail(sc, "unknown day name \"%.*s\"",
-			    (int)(n > 20 ? 20 : n), sc->p);
+		return fail(sc, "unknown day name \"%.*s\"", (int) (n > 20 ? 20 : n), sc->p);
 	}
 	sc->p += n;
 	if (skip_blanks(sc) == 0)
@@ -377,12 +370,10 @@ scan_id_date(struct scan *sc, struct gb_time *t)
 
 	if (digit_run(sc) < 1 || digit_run(sc) > 2)
 		return fail(sc, "unrecognised date (expected YYYY-MM-DD or "
-				"D/M/YYYY)");
+		                "D/M/YYYY)");
 	t->day = take_digits(sc, digit_run(sc));
-	if (expect(sc, '/', "after day") < 0 ||
-	    scan_run(sc, 1, 2, &t->month, "month") < 0 ||
-	    expect(sc, '/', "after month") < 0 ||
-	    scan_run(sc, 4, 4, &t->year, "year") < 0)
+	if (expect(sc, '/', "after day") < 0 || scan_run(sc, 1, 2, &t->month, "month") < 0 ||
+	    expect(sc, '/', "after month") < 0 || scan_run(sc, 4, 4, &t->year, "year") < 0)
 		return -1;
 	if (paren && !accept(sc, ')'))
 		return fail(sc, "expected ')' after date");
@@ -422,9 +413,9 @@ parse_id(struct scan *sc, struct gb_time *t)
 	actual = weekday(t->year, t->month, t->day);
 	if (wday >= 0 && wday != actual)
 		return fail(sc,
-			    "day name does not match the date: "
-			    "%d/%d/%04d is a %s",
-			    t->day, t->month, t->year, day_names[actual]);
+		            "day name does not match the date: "
+		            "%d/%d/%04d is a %s",
+		            t->day, t->month, t->year, day_names[actual]);
 	if (at_end(sc))
 		return fail(sc, "missing time of day");
 	if (skip_blanks(sc) == 0)
@@ -434,8 +425,7 @@ parse_id(struct scan *sc, struct gb_time *t)
 		if (skip_blanks(sc) == 0)
 			return fail(sc, "expected a space after \"pukul\"");
 	}
-	if (scan_run(sc, 1, 2, &t->hour, "hour") < 0 ||
-	    expect(sc, '.', "after hour") < 0 ||
+	if (scan_run(sc, 1, 2, &t->hour, "hour") < 0 || expect(sc, '.', "after hour") < 0 ||
 	    scan_run(sc, 2, 2, &t->minute, "minute") < 0)
 		return -1;
 	if (accept(sc, '.') && scan_run(sc, 2, 2, &t->second, "second") < 0)
@@ -493,12 +483,10 @@ tp_format_pg(const struct gb_time *t, char *buf, size_t len)
 	int off;
 
 	if (!t->has_offset)
-		return snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d.%06d",
-				t->year, t->month, t->day, t->hour, t->minute,
-				t->second, t->usec);
+		return snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d.%06d", t->year, t->month,
+		                t->day, t->hour, t->minute, t->second, t->usec);
 	off = t->offset_min < 0 ? -t->offset_min : t->offset_min;
-	return snprintf(
-		buf, len, "%04d-%02d-%02d %02d:%02d:%02d.%06d%c%02d:%02d",
-		t->year, t->month, t->day, t->hour, t->minute, t->second,
-		t->usec, t->offset_min < 0 ? '-' : '+', off / 60, off % 60);
+	return snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d.%06d%c%02d:%02d", t->year,
+	                t->month, t->day, t->hour, t->minute, t->second, t->usec,
+	                t->offset_min < 0 ? '-' : '+', off / 60, off % 60);
 }

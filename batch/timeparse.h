@@ -23,9 +23,9 @@
 struct gb_time {
 	int year, month, day;
 	int hour, minute, second;
-	int usec;	  /* 0–999999 */
-	bool has_offset;  /* false: local time in the configured timezone */
-	int offset_min;	  /* east of UTC, minutes; valid when has_offset */
+	int usec;        /* 0–999999 */
+	bool has_offset; /* false: local time in the configured timezone */
+	int offset_min;  /* east of UTC, minutes; valid when has_offset */
 };
 
 /*

@@ -33,39 +33,41 @@ wave_random_seed(char out[65])
 /* the refusals of SPEC §2 for a new wave, with a message; 0 when fine */
 static int
 wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char *closes,
-	       const char *announce, const char *seed)
+               const char *announce, const char *seed)
 {
 	const char *params[6] = {w, opens, closes, announce, seed, gb_now_param(ctx)};
 	PGresult *res;
 	int rc = EXIT_DONE;
 
-	res = db_query(ctx->conn, "check the new wave",
-		       "select (select max(wave) from gelombang.wave),"
-		       " (select gelombang.wib(closes_at) from gelombang.wave w"
-		       "  where to_jsonb(w)->>'withdrawn_at' is null order by wave desc limit 1),"
-		       " $1::int <= coalesce((select max(wave) from gelombang.wave), 0),"
-		       /* a withdrawn wave does not hold the next one's times;
-			* withdrawn_at through to_jsonb: this also runs on a schema
-			* before migration 017, in an upgrade in the middle of a wave */
-		       " $2::timestamptz < (select closes_at from gelombang.wave w"
-		       "  where to_jsonb(w)->>'withdrawn_at' is null order by wave desc limit 1),"
-		       " $2::timestamptz >= $3::timestamptz,"
-		       " $3::timestamptz > coalesce($4::timestamptz, $3::timestamptz + interval '3 days'),"
-		       " (select min(wave) from gelombang.wave"
-		       "  where commitment = encode(sha256(convert_to(lower($5), 'UTF8')), 'hex')),"
-		       " $3::timestamptz <= coalesce($6::timestamptz, now()),"
-		       " gelombang.wib(coalesce($6::timestamptz, now()))",
-		       6, params);
+	res = db_query(
+	    ctx->conn, "check the new wave",
+	    "select (select max(wave) from gelombang.wave),"
+	    " (select gelombang.wib(closes_at) from gelombang.wave w"
+	    "  where to_jsonb(w)->>'withdrawn_at' is null order by wave desc limit 1),"
+	    " $1::int <= coalesce((select max(wave) from gelombang.wave), 0),"
+	    /* a withdrawn wave does not hold the next one's times;
+	     * withdrawn_at through to_jsonb: this also runs on a schema
+	     * before migration 017, in an upgrade in the middle of a wave */
+	    " $2::timestamptz < (select closes_at from gelombang.wave w"
+	    "  where to_jsonb(w)->>'withdrawn_at' is null order by wave desc limit 1),"
+	    " $2::timestamptz >= $3::timestamptz,"
+	    " $3::timestamptz > coalesce($4::timestamptz, $3::timestamptz + interval '3 days'),"
+	    " (select min(wave) from gelombang.wave"
+	    "  where commitment = encode(sha256(convert_to(lower($5), 'UTF8')), 'hex')),"
+	    " $3::timestamptz <= coalesce($6::timestamptz, now()),"
+	    " gelombang.wib(coalesce($6::timestamptz, now()))",
+	    6, params);
 	if (!res)
 		return db_failure_exit();
 	if (strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
-		log_error("could not create wave %s: waves are numbered in time, and wave %s exists",
-			  w, PQgetvalue(res, 0, 0));
+		log_error(
+		    "could not create wave %s: waves are numbered in time, and wave %s exists", w,
+		    PQgetvalue(res, 0, 0));
 		log_hint("Use a number greater than %s.", PQgetvalue(res, 0, 0));
 		rc = EXIT_REFUSED;
 	} else if (strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
-		log_error("could not create wave %s: it opens before the previous wave closes (%s)", w,
-			  PQgetvalue(res, 0, 1));
+		log_error("could not create wave %s: it opens before the previous wave closes (%s)",
+		          w, PQgetvalue(res, 0, 1));
 		rc = EXIT_REFUSED;
 	} else if (strcmp(PQgetvalue(res, 0, 4), "t") == 0) {
 		log_error("could not create wave %s: --opens must be before --closes", w);
@@ -76,13 +78,14 @@ wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char 
 	} else if (!PQgetisnull(res, 0, 6)) {
 		/* its seed is public once that wave closes */
 		log_error("could not create wave %s: its seed is the seed of wave %s", w,
-			  PQgetvalue(res, 0, 6));
-		log_hint("Give every wave a seed of its own; without --seed one is drawn at random.");
+		          PQgetvalue(res, 0, 6));
+		log_hint(
+		    "Give every wave a seed of its own; without --seed one is drawn at random.");
 		rc = EXIT_REFUSED;
 	} else if (strcmp(PQgetvalue(res, 0, 7), "t") == 0) {
 		/* the next run-due would close it at once */
 		log_error("could not create wave %s: --closes is not after the clock (%s)", w,
-			  PQgetvalue(res, 0, 8));
+		          PQgetvalue(res, 0, 8));
 		log_hint("A drill with past times gives the clock with --now.");
 		rc = EXIT_REFUSED;
 	}
@@ -93,20 +96,21 @@ wave_check_new(struct gb_ctx *ctx, const char *w, const char *opens, const char 
 /* SPEC §10: the first-training deadline comes after the announcement */
 static int
 wave_check_revoke_at(struct gb_ctx *ctx, const char *w, const char *closes, const char *announce,
-		     const char *revoke_at)
+                     const char *revoke_at)
 {
 	const char *params[3] = {closes, announce, revoke_at};
 	PGresult *res;
 	int rc = EXIT_DONE;
 
 	res = db_query(ctx->conn, "check the revocation time",
-		       "select $3::timestamptz <= coalesce($2::timestamptz,"
-		       " $1::timestamptz + interval '3 days')",
-		       3, params);
+	               "select $3::timestamptz <= coalesce($2::timestamptz,"
+	               " $1::timestamptz + interval '3 days')",
+	               3, params);
 	if (!res)
 		return db_failure_exit();
 	if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
-		log_error("could not create wave %s: --revoke-at must be after the announcement", w);
+		log_error("could not create wave %s: --revoke-at must be after the announcement",
+		          w);
 		rc = EXIT_REFUSED;
 	}
 	PQclear(res);
@@ -139,18 +143,20 @@ cmd_wave_create(struct gb_ctx *ctx)
 	rc = jr_lock(ctx, 0);
 	if (rc != 0) {
 		if (rc == EXIT_BUSY)
-			log_error("could not create wave %s: another wave creation or migrate is running", w);
+			log_error(
+			    "could not create wave %s: another wave creation or migrate is running",
+			    w);
 		return rc;
 	}
 	rc = jr_begin(ctx, &run, "wave create", o->wave, false);
 	if (rc != 0)
 		goto unlock;
 
-	rc = wave_check_new(ctx, w, o->opens.pg, o->closes.pg, o->has_announce ? o->announce.pg : NULL,
-			    seed);
+	rc = wave_check_new(ctx, w, o->opens.pg, o->closes.pg,
+	                    o->has_announce ? o->announce.pg : NULL, seed);
 	if (rc == 0 && o->has_revoke_at)
-		rc = wave_check_revoke_at(ctx, w, o->closes.pg, o->has_announce ? o->announce.pg : NULL,
-					  o->revoke_at.pg);
+		rc = wave_check_revoke_at(ctx, w, o->closes.pg,
+		                          o->has_announce ? o->announce.pg : NULL, o->revoke_at.pg);
 	if (rc != 0) {
 		jr_fail(ctx, &run, rc, "refused: wave number, times or seed break the rules");
 		goto unlock;
@@ -171,24 +177,33 @@ cmd_wave_create(struct gb_ctx *ctx)
 	 * (the configured one): only what differs is passed, so that a
 	 * schema older than the revocation still takes a plain wave */
 	full = o->has_revoke_at || o->recover[0] || ctx->cfg.first_training_days != 30;
-	snprintf(sql, sizeof(sql), "%s%s%s%s%s",
-		 "select gelombang.create_wave($1::int, $2::timestamptz, $3::timestamptz,"
-		 " a.t, $5::bigint, $6",
-		 full ? ", r.t, $10::int[]), w.*," : "), w.*,",
-		 o->recover[0] ? " $5::bigint + coalesce((select sum(x.revoked) from gelombang.wave x"
-				 "  where x.wave = any($10::int[])), 0)"
-			       : " $5::bigint",
-		 " from (select coalesce($4::timestamptz, $3::timestamptz + interval '3 days') t) a,"
-		 " lateral (select coalesce($7::timestamptz, ((a.t at time zone $9)::date"
-		 "  + ($8::int - 1) + time '23:59') at time zone $9) t) r,",
-		 " lateral (select " "gelombang.wib($2::timestamptz)" ", " "gelombang.wib($3::timestamptz)" ","
-		 "gelombang.wib(a.t)" ", " "gelombang.wib(r.t)" ") w");
+	snprintf(
+	    sql, sizeof(sql), "%s%s%s%s%s",
+	    "select gelombang.create_wave($1::int, $2::timestamptz, $3::timestamptz,"
+	    " a.t, $5::bigint, $6",
+	    full ? ", r.t, $10::int[]), w.*," : "), w.*,",
+	    o->recover[0] ? " $5::bigint + coalesce((select sum(x.revoked) from gelombang.wave x"
+	                    "  where x.wave = any($10::int[])), 0)"
+	                  : " $5::bigint",
+	    " from (select coalesce($4::timestamptz, $3::timestamptz + interval '3 days') t) a,"
+	    " lateral (select coalesce($7::timestamptz, ((a.t at time zone $9)::date"
+	    "  + ($8::int - 1) + time '23:59') at time zone $9) t) r,",
+	    " lateral (select "
+	    "gelombang.wib($2::timestamptz)"
+	    ", "
+	    "gelombang.wib($3::timestamptz)"
+	    ","
+	    "gelombang.wib(a.t)"
+	    ", "
+	    "gelombang.wib(r.t)"
+	    ") w");
 	if (db_begin(ctx->conn) != 0 ||
 	    !(res = db_query(ctx->conn, "create the wave", sql, full ? 10 : 9, params))) {
 		/* create_wave: a wave to recover that is not SELESAI or was
 		 * recovered already; revoke_at not after the announcement */
 		rc = db_failure_exit();
-		if (strcmp(db_failure_sqlstate(), "55000") == 0 || strcmp(db_failure_sqlstate(), "23514") == 0)
+		if (strcmp(db_failure_sqlstate(), "55000") == 0 ||
+		    strcmp(db_failure_sqlstate(), "23514") == 0)
 			rc = EXIT_REFUSED;
 		rc = jr_fail(ctx, &run, rc, NULL);
 		goto unlock;
@@ -199,14 +214,16 @@ cmd_wave_create(struct gb_ctx *ctx)
 		goto unlock;
 	}
 	printf("wave %s created: opens %s, closes %s, announce %s, quota %s\n", w,
-	       PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 5));
+	       PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
+	       PQgetvalue(res, 0, 5));
 	printf("first-training deadline (revoke_at): %s\n", PQgetvalue(res, 0, 4));
 	if (o->recover[0])
-		printf("quota %s = --quota %s + the places revoked in waves %.*s\n", PQgetvalue(res, 0, 5),
-		       quota, (int) strlen(o->recover) - 2, o->recover + 1);
+		printf("quota %s = --quota %s + the places revoked in waves %.*s\n",
+		       PQgetvalue(res, 0, 5), quota, (int) strlen(o->recover) - 2, o->recover + 1);
 	printf("seed commitment (sha256 of the seed): %s\n", PQgetvalue(res, 0, 0));
 	if (!o->seed[0])
-		log_info("the seed was drawn from the operating system; it is revealed when the wave closes");
+		log_info(
+		    "the seed was drawn from the operating system; it is revealed when the wave closes");
 	rc = EXIT_DONE;
 	jr_release(ctx, &run);
 unlock:
@@ -238,7 +255,8 @@ cmd_wave_amend(struct gb_ctx *ctx)
 	int rc;
 
 	if (!o->has_closes && !o->has_announce && !o->has_quota) {
-		fprintf(stderr, "gelombang: error: wave amend needs --closes, --announce or --quota\n");
+		fprintf(stderr,
+		        "gelombang: error: wave amend needs --closes, --announce or --quota\n");
 		return EXIT_USAGE;
 	}
 	snprintf(w, sizeof(w), "%d", o->wave);
@@ -253,19 +271,27 @@ cmd_wave_amend(struct gb_ctx *ctx)
 	params[4] = gb_now_param(ctx);
 	if (db_begin(ctx->conn) != 0 ||
 	    !(res = db_query(ctx->conn, "amend the wave",
-			     "select " "gelombang.wib(a.old_closes)" ", " "gelombang.wib(a.new_closes)" ","
-			     " " "gelombang.wib(a.old_announce)" ", " "gelombang.wib(a.new_announce)" ","
-			     " a.old_quota, a.new_quota"
-			     " from gelombang.amend_wave($1::int, $2::timestamptz, $3::timestamptz,"
-			     " $4::bigint, coalesce($5::timestamptz, now())) a",
-			     5, params))) {
+	                     "select "
+	                     "gelombang.wib(a.old_closes)"
+	                     ", "
+	                     "gelombang.wib(a.new_closes)"
+	                     ","
+	                     " "
+	                     "gelombang.wib(a.old_announce)"
+	                     ", "
+	                     "gelombang.wib(a.new_announce)"
+	                     ","
+	                     " a.old_quota, a.new_quota"
+	                     " from gelombang.amend_wave($1::int, $2::timestamptz, $3::timestamptz,"
+	                     " $4::bigint, coalesce($5::timestamptz, now())) a",
+	                     5, params))) {
 		rc = jr_fail(ctx, &run, wave_change_failed(), NULL);
 		goto cleanup;
 	}
 	snprintf(msg, sizeof(msg),
-		 "wave %s amended: closes %s -> %s, announce %s -> %s, quota %s -> %s; reason: %s", w,
-		 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
-		 PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5), o->reason);
+	         "wave %s amended: closes %s -> %s, announce %s -> %s, quota %s -> %s; reason: %s",
+	         w, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+	         PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5), o->reason);
 	if (jr_end(ctx, &run, "SUCCEEDED", 1, msg) != 0 || db_commit(ctx->conn) != 0) {
 		rc = jr_fail(ctx, &run, db_failure_exit(), NULL);
 		goto cleanup;
@@ -294,8 +320,8 @@ cmd_wave_withdraw(struct gb_ctx *ctx)
 	params[1] = gb_now_param(ctx);
 	if (db_begin(ctx->conn) != 0 ||
 	    db_command(ctx->conn, "withdraw the wave",
-		       "select gelombang.withdraw_wave($1::int, coalesce($2::timestamptz, now()))",
-		       2, params) != 0)
+	               "select gelombang.withdraw_wave($1::int, coalesce($2::timestamptz, now()))",
+	               2, params) != 0)
 		return jr_fail(ctx, &run, wave_change_failed(), NULL);
 	snprintf(msg, sizeof(msg), "wave %s withdrawn; reason: %s", w, ctx->opt.reason);
 	if (jr_end(ctx, &run, "SUCCEEDED", 1, msg) != 0 || db_commit(ctx->conn) != 0)
@@ -311,22 +337,23 @@ cmd_wave_list(struct gb_ctx *ctx)
 	PGresult *res;
 	int i;
 
-	res = db_query(ctx->conn, "list the waves",
-		       "select w.wave, case when w.withdrawn_at is null then w.state::text else 'withdrawn' end,"
-		       " gelombang.wib(w.opens_at), gelombang.wib(w.closes_at),"
-		       " gelombang.wib(w.announce_at), w.quota,"
-		       " (select count(*) from gelombang.wave_quota q where q.wave = w.wave),"
-		       " coalesce(w.entries, (select count(*) from gelombang.registration r"
-		       "  where r.wave = w.wave))"
-		       " from gelombang.wave w order by w.wave",
-		       0, NULL);
+	res = db_query(
+	    ctx->conn, "list the waves",
+	    "select w.wave, case when w.withdrawn_at is null then w.state::text else 'withdrawn' end,"
+	    " gelombang.wib(w.opens_at), gelombang.wib(w.closes_at),"
+	    " gelombang.wib(w.announce_at), w.quota,"
+	    " (select count(*) from gelombang.wave_quota q where q.wave = w.wave),"
+	    " coalesce(w.entries, (select count(*) from gelombang.registration r"
+	    "  where r.wave = w.wave))"
+	    " from gelombang.wave w order by w.wave",
+	    0, NULL);
 	if (!res)
 		return db_failure_exit();
 	if (PQntuples(res) == 0)
 		printf("no waves yet\n");
 	else
-		printf("%-5s %-10s %-23s %-23s %-23s %10s %10s\n", "wave", "state", "opens", "closes",
-		       "announce", "quota", "entries");
+		printf("%-5s %-10s %-23s %-23s %-23s %10s %10s\n", "wave", "state", "opens",
+		       "closes", "announce", "quota", "entries");
 	for (i = 0; i < PQntuples(res); i++) {
 		char quota[40];
 
@@ -351,29 +378,34 @@ wave_show_lifecycle(struct gb_ctx *ctx, const char *const *params)
 	int i;
 
 	res = db_query(ctx->conn, "show the approvals",
-		       "select approved_by, " "gelombang.wib(approved_at)" ", results_digest, coalesce(note, '')"
-		       " from gelombang.approval where wave = $1::int order by id",
-		       1, params);
+	               "select approved_by, "
+	               "gelombang.wib(approved_at)"
+	               ", results_digest, coalesce(note, '')"
+	               " from gelombang.approval where wave = $1::int order by id",
+	               1, params);
 	if (!res)
 		return -1;
 	for (i = 0; i < PQntuples(res); i++)
 		printf("approved:    %s by %s, results digest %s%s%s\n", PQgetvalue(res, i, 1),
-		       PQgetvalue(res, i, 0), PQgetvalue(res, i, 2), *PQgetvalue(res, i, 3) ? "; note: " : "",
-		       PQgetvalue(res, i, 3));
+		       PQgetvalue(res, i, 0), PQgetvalue(res, i, 2),
+		       *PQgetvalue(res, i, 3) ? "; note: " : "", PQgetvalue(res, i, 3));
 	PQclear(res);
-	res = db_query(ctx->conn, "show the recovered places",
-		       "select 'from', source_wave, places from gelombang.wave_recovery where wave = $1::int"
-		       " union all"
-		       " select 'to', wave, places from gelombang.wave_recovery where source_wave = $1::int"
-		       " order by 1, 2",
-		       1, params);
+	res = db_query(
+	    ctx->conn, "show the recovered places",
+	    "select 'from', source_wave, places from gelombang.wave_recovery where wave = $1::int"
+	    " union all"
+	    " select 'to', wave, places from gelombang.wave_recovery where source_wave = $1::int"
+	    " order by 1, 2",
+	    1, params);
 	if (!res)
 		return -1;
 	for (i = 0; i < PQntuples(res); i++)
 		if (strcmp(PQgetvalue(res, i, 0), "from") == 0)
-			printf("  recovered from wave %s: %s places\n", PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+			printf("  recovered from wave %s: %s places\n", PQgetvalue(res, i, 1),
+			       PQgetvalue(res, i, 2));
 		else
-			printf("places recovered by wave %s: %s\n", PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+			printf("places recovered by wave %s: %s\n", PQgetvalue(res, i, 1),
+			       PQgetvalue(res, i, 2));
 	PQclear(res);
 	return 0;
 }
@@ -387,20 +419,21 @@ cmd_wave_show(struct gb_ctx *ctx)
 	int i;
 
 	snprintf(w, sizeof(w), "%d", ctx->opt.wave);
-	res = db_query(ctx->conn, "show the wave",
-		       "select w.state, gelombang.wib(w.opens_at), gelombang.wib(w.closes_at),"
-		       " gelombang.wib(w.announce_at), w.quota, w.commitment,"
-		       " case when w.state >= 'DITUTUP' then w.seed end,"
-		       " coalesce(w.entries, (select count(*) from gelombang.registration r"
-		       "  where r.wave = w.wave)),"
-		       " gelombang.wib(w.closed_at), gelombang.wib(w.processed_at), gelombang.wib(w.selected_at),"
-		       " gelombang.wib(w.announced_at), w.rules_digest,"
-		       " (select count(*) from gelombang.wave_quota q where q.wave = w.wave),"
-		       " (select sum(q.quota) from gelombang.wave_quota q where q.wave = w.wave),"
-		       " gelombang.wib(w.withdrawn_at),"
-		       " gelombang.wib(w.revoke_at), gelombang.wib(w.revoked_at), w.revoked, w.recovered"
-		       " from gelombang.wave w where w.wave = $1::int",
-		       1, params);
+	res = db_query(
+	    ctx->conn, "show the wave",
+	    "select w.state, gelombang.wib(w.opens_at), gelombang.wib(w.closes_at),"
+	    " gelombang.wib(w.announce_at), w.quota, w.commitment,"
+	    " case when w.state >= 'DITUTUP' then w.seed end,"
+	    " coalesce(w.entries, (select count(*) from gelombang.registration r"
+	    "  where r.wave = w.wave)),"
+	    " gelombang.wib(w.closed_at), gelombang.wib(w.processed_at), gelombang.wib(w.selected_at),"
+	    " gelombang.wib(w.announced_at), w.rules_digest,"
+	    " (select count(*) from gelombang.wave_quota q where q.wave = w.wave),"
+	    " (select sum(q.quota) from gelombang.wave_quota q where q.wave = w.wave),"
+	    " gelombang.wib(w.withdrawn_at),"
+	    " gelombang.wib(w.revoke_at), gelombang.wib(w.revoked_at), w.revoked, w.recovered"
+	    " from gelombang.wave w where w.wave = $1::int",
+	    1, params);
 	if (!res)
 		return db_failure_exit();
 	if (PQntuples(res) == 0) {
@@ -422,8 +455,9 @@ cmd_wave_show(struct gb_ctx *ctx)
 	if (strcmp(PQgetvalue(res, 0, 13), "0") == 0)
 		printf("quota:       %s (national)\n", PQgetvalue(res, 0, 4));
 	else
-		printf("quota:       per province: %s in %s provinces (the national %s is not used)\n",
-		       PQgetvalue(res, 0, 14), PQgetvalue(res, 0, 13), PQgetvalue(res, 0, 4));
+		printf(
+		    "quota:       per province: %s in %s provinces (the national %s is not used)\n",
+		    PQgetvalue(res, 0, 14), PQgetvalue(res, 0, 13), PQgetvalue(res, 0, 4));
 	printf("commitment:  %s\n", PQgetvalue(res, 0, 5));
 	if (PQgetisnull(res, 0, 6))
 		printf("seed:        (hidden until the wave closes)\n");
@@ -432,7 +466,8 @@ cmd_wave_show(struct gb_ctx *ctx)
 	if (!PQgetisnull(res, 0, 8))
 		printf("closed:      %s\n", PQgetvalue(res, 0, 8));
 	if (!PQgetisnull(res, 0, 9))
-		printf("processed:   %s (rules digest %s)\n", PQgetvalue(res, 0, 9), PQgetvalue(res, 0, 12));
+		printf("processed:   %s (rules digest %s)\n", PQgetvalue(res, 0, 9),
+		       PQgetvalue(res, 0, 12));
 	if (!PQgetisnull(res, 0, 10))
 		printf("selected:    %s\n", PQgetvalue(res, 0, 10));
 	if (!PQgetisnull(res, 0, 11))
@@ -447,9 +482,10 @@ cmd_wave_show(struct gb_ctx *ctx)
 	if (wave_show_lifecycle(ctx, params) != 0)
 		return db_failure_exit();
 
-	q = db_query(ctx->conn, "show the quotas",
-		     "select province, quota from gelombang.wave_quota where wave = $1::int order by province",
-		     1, params);
+	q = db_query(
+	    ctx->conn, "show the quotas",
+	    "select province, quota from gelombang.wave_quota where wave = $1::int order by province",
+	    1, params);
 	if (!q)
 		return db_failure_exit();
 	if (PQntuples(q) > 0) {

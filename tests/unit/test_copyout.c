@@ -22,7 +22,8 @@ test_plain(void)
 {
 	char buf[128], *f[5];
 
-	CU_ASSERT_EQUAL(split("3171012002220001\tUSIA\tab12\t\\N\t3550000", buf, sizeof(buf), f, 5), 5);
+	CU_ASSERT_EQUAL(split("3171012002220001\tUSIA\tab12\t\\N\t3550000", buf, sizeof(buf), f, 5),
+	                5);
 	CU_ASSERT_STRING_EQUAL(f[0], "3171012002220001");
 	CU_ASSERT_STRING_EQUAL(f[1], "USIA");
 	CU_ASSERT_STRING_EQUAL(f[2], "ab12");
@@ -73,14 +74,14 @@ test_max_fields(void)
 }
 
 static CU_TestInfo split_tests[] = {
-	{.pName = "plain fields and a NULL", .pTestFunc = test_plain},
-	{.pName = "NULLs and empty fields", .pTestFunc = test_nulls_and_empty},
-	{.pName = "backslash escapes", .pTestFunc = test_escapes},
-	{.pName = "at most max fields", .pTestFunc = test_max_fields},
-	CU_TEST_INFO_NULL,
+    {.pName = "plain fields and a NULL", .pTestFunc = test_plain},
+    {.pName = "NULLs and empty fields", .pTestFunc = test_nulls_and_empty},
+    {.pName = "backslash escapes", .pTestFunc = test_escapes},
+    {.pName = "at most max fields", .pTestFunc = test_max_fields},
+    CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo unit_suites[] = {
-	{.pName = "copy_split_text", .pTests = split_tests},
-	CU_SUITE_INFO_NULL,
+    {.pName = "copy_split_text", .pTests = split_tests},
+    CU_SUITE_INFO_NULL,
 };

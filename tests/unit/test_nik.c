@@ -35,7 +35,7 @@ test_16_digits(void)
 	/* U+0661 ARABIC-INDIC DIGIT ONE is not an ASCII digit */
 	CU_ASSERT_FALSE(nik_is_16_digits("317101200222000\xd9\xa1"));
 	CU_ASSERT_FALSE(nik_is_16_digits("\xff\xff\xff\xff\xff\xff\xff\xff"
-					 "\xff\xff\xff\xff\xff\xff\xff\xff"));
+	                                 "\xff\xff\xff\xff\xff\xff\xff\xff"));
 }
 
 /* A short string in a heap block of its own size: no read past the NUL. */
@@ -229,8 +229,7 @@ test_age_odd_input(void)
 	/* extreme ages do not overflow */
 	CU_ASSERT_FALSE(nik_age_eligible(1990, 1, 1, CLOSE, 2147483647, 0));
 	CU_ASSERT_TRUE(nik_age_eligible(1990, 1, 1, CLOSE, 18, 2147483647));
-	CU_ASSERT_FALSE(
-		nik_age_eligible(2147483647, 12, 31, CLOSE, 2147483647, 0));
+	CU_ASSERT_FALSE(nik_age_eligible(2147483647, 12, 31, CLOSE, 2147483647, 0));
 }
 
 /* ---- Luhn ------------------------------------------------------------- */
@@ -267,7 +266,7 @@ test_luhn_invalid(void)
 
 	/* every other check digit is wrong */
 	for (d = 0; d <= 9; d++) {
-		s[10] = (char)('0' + d);
+		s[10] = (char) ('0' + d);
 		CU_ASSERT_EQUAL(luhn_valid(s), d == 3);
 	}
 	/* an adjacent transposition is caught */
@@ -303,21 +302,19 @@ test_luhn_property(void)
 
 	for (i = 0; i < 2000; i++) {
 		for (j = 0; j < 15; j++) {
-			state = state * 6364136223846793005UL +
-				1442695040888963407UL;
-			s[j] = (char)('0' + (state >> 33) % 10);
+			state = state * 6364136223846793005UL + 1442695040888963407UL;
+			s[j] = (char) ('0' + (state >> 33) % 10);
 		}
 		s[15] = '\0';
 		check = luhn_check_digit(s);
 		CU_ASSERT_FATAL(check >= 0 && check <= 9);
-		s[15] = (char)('0' + check);
+		s[15] = (char) ('0' + check);
 		s[16] = '\0';
 		CU_ASSERT_TRUE(luhn_valid(s));
 		CU_ASSERT_TRUE(nik_is_16_digits(s));
-		j = (int)((state >> 40) % 16);
+		j = (int) ((state >> 40) % 16);
 		d = s[j];
-		s[j] = (char)('0' +
-			      (d - '0' + 1 + (int)((state >> 20) % 9)) % 10);
+		s[j] = (char) ('0' + (d - '0' + 1 + (int) ((state >> 20) % 9)) % 10);
 		CU_ASSERT_FALSE(luhn_valid(s));
 	}
 }
@@ -338,54 +335,48 @@ test_luhn_long(void)
 	s[n] = '\0';
 	check = luhn_check_digit(s);
 	CU_ASSERT(check >= 0 && check <= 9);
-	s[n] = (char)('0' + check);
+	s[n] = (char) ('0' + check);
 	s[n + 1] = '\0';
 	CU_ASSERT_TRUE(luhn_valid(s));
 	free(s);
 }
 
 static CU_TestInfo form_tests[] = {
-	{.pName = "exactly 16 ASCII digits", .pTestFunc = test_16_digits},
-	{.pName = "short strings, no over-read",
-	 .pTestFunc = test_16_digits_short_heap},
-	CU_TEST_INFO_NULL,
+    {.pName = "exactly 16 ASCII digits", .pTestFunc = test_16_digits},
+    {.pName = "short strings, no over-read", .pTestFunc = test_16_digits_short_heap},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo match_tests[] = {
-	{.pName = "men: DD is the day", .pTestFunc = test_matches_male},
-	{.pName = "women: DD is the day + 40",
-	 .pTestFunc = test_matches_female},
-	{.pName = "YY: 00 for 1900 and 2000",
-	 .pTestFunc = test_matches_century},
-	{.pName = "mismatches and bad sex", .pTestFunc = test_matches_mismatch},
-	{.pName = "malformed NIK", .pTestFunc = test_matches_malformed},
-	CU_TEST_INFO_NULL,
+    {.pName = "men: DD is the day", .pTestFunc = test_matches_male},
+    {.pName = "women: DD is the day + 40", .pTestFunc = test_matches_female},
+    {.pName = "YY: 00 for 1900 and 2000", .pTestFunc = test_matches_century},
+    {.pName = "mismatches and bad sex", .pTestFunc = test_matches_mismatch},
+    {.pName = "malformed NIK", .pTestFunc = test_matches_malformed},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo age_tests[] = {
-	{.pName = "lower limit on the close date", .pTestFunc = test_age_min},
-	{.pName = "upper limit: the day before max+1",
-	 .pTestFunc = test_age_max},
-	{.pName = "max_age 0 is no upper limit",
-	 .pTestFunc = test_age_no_upper_limit},
-	{.pName = "born on 29 February", .pTestFunc = test_age_29_february},
-	{.pName = "odd input", .pTestFunc = test_age_odd_input},
-	CU_TEST_INFO_NULL,
+    {.pName = "lower limit on the close date", .pTestFunc = test_age_min},
+    {.pName = "upper limit: the day before max+1", .pTestFunc = test_age_max},
+    {.pName = "max_age 0 is no upper limit", .pTestFunc = test_age_no_upper_limit},
+    {.pName = "born on 29 February", .pTestFunc = test_age_29_february},
+    {.pName = "odd input", .pTestFunc = test_age_odd_input},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo luhn_tests[] = {
-	{.pName = "known numbers", .pTestFunc = test_luhn_known},
-	{.pName = "invalid numbers", .pTestFunc = test_luhn_invalid},
-	{.pName = "check digit makes valid, one change breaks",
-	 .pTestFunc = test_luhn_property},
-	{.pName = "a million digits", .pTestFunc = test_luhn_long},
-	CU_TEST_INFO_NULL,
+    {.pName = "known numbers", .pTestFunc = test_luhn_known},
+    {.pName = "invalid numbers", .pTestFunc = test_luhn_invalid},
+    {.pName = "check digit makes valid, one change breaks", .pTestFunc = test_luhn_property},
+    {.pName = "a million digits", .pTestFunc = test_luhn_long},
+    CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo unit_suites[] = {
-	{.pName = "nik form", .pTests = form_tests},
-	{.pName = "nik birth date and sex", .pTests = match_tests},
-	{.pName = "nik age", .pTests = age_tests},
-	{.pName = "luhn", .pTests = luhn_tests},
-	CU_SUITE_INFO_NULL,
+    {.pName = "nik form", .pTests = form_tests},
+    {.pName = "nik birth date and sex", .pTests = match_tests},
+    {.pName = "nik age", .pTests = age_tests},
+    {.pName = "luhn", .pTests = luhn_tests},
+    CU_SUITE_INFO_NULL,
 };

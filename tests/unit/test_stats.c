@@ -30,21 +30,21 @@ test_q_reference(void)
 	static const struct {
 		double a, x, q;
 	} ref[] = {
-		{.a = 0.5, .x = 0.1, .q = 0.65472084601857702044},
-		{.a = 0.5, .x = 2, .q = 0.045500263896358414401},
-		{.a = 1, .x = 0.5, .q = 0.6065306597126334236},
-		{.a = 2.5, .x = 1, .q = 0.84914503608460963623},
-		{.a = 3, .x = 10, .q = 0.0027693957155115759437},
-		{.a = 10, .x = 5, .q = 0.96817194269379518826},
-		{.a = 10, .x = 15, .q = 0.069853660699409767692},
-		{.a = 50, .x = 40, .q = 0.92966493334060504556},
-		{.a = 50, .x = 60, .q = 0.084406681093691829623},
-		{.a = 500, .x = 450, .q = 0.98928276190871025844},
-		{.a = 500, .x = 560, .q = 0.0046931659992947693582},
-		{.a = 800, .x = 900, .q = 0.00032508130791782254506},
-		{.a = 1000, .x = 1100, .q = 0.0010593232539299773489},
-		{.a = 0.5, .x = 30, .q = 9.4857375710738483885e-15},
-		{.a = 5, .x = 0.001, .q = 0.99999999999999999167},
+	    {.a = 0.5, .x = 0.1, .q = 0.65472084601857702044},
+	    {.a = 0.5, .x = 2, .q = 0.045500263896358414401},
+	    {.a = 1, .x = 0.5, .q = 0.6065306597126334236},
+	    {.a = 2.5, .x = 1, .q = 0.84914503608460963623},
+	    {.a = 3, .x = 10, .q = 0.0027693957155115759437},
+	    {.a = 10, .x = 5, .q = 0.96817194269379518826},
+	    {.a = 10, .x = 15, .q = 0.069853660699409767692},
+	    {.a = 50, .x = 40, .q = 0.92966493334060504556},
+	    {.a = 50, .x = 60, .q = 0.084406681093691829623},
+	    {.a = 500, .x = 450, .q = 0.98928276190871025844},
+	    {.a = 500, .x = 560, .q = 0.0046931659992947693582},
+	    {.a = 800, .x = 900, .q = 0.00032508130791782254506},
+	    {.a = 1000, .x = 1100, .q = 0.0010593232539299773489},
+	    {.a = 0.5, .x = 30, .q = 9.4857375710738483885e-15},
+	    {.a = 5, .x = 0.001, .q = 0.99999999999999999167},
 	};
 	size_t i;
 
@@ -134,16 +134,16 @@ test_chi2_critical_values(void)
 		int dof;
 		double p;
 	} ref[] = {
-		{.chi2 = 3.841458820694124, .dof = 1, .p = 0.05},
-		{.chi2 = 6.634896601021214, .dof = 1, .p = 0.01},
-		{.chi2 = 10.827566170662733, .dof = 1, .p = 0.001},
-		{.chi2 = 5.991464547107979, .dof = 2, .p = 0.05},
-		{.chi2 = 18.307038053275146, .dof = 10, .p = 0.05},
-		{.chi2 = 1.1454762260617692, .dof = 5, .p = 0.95},
-		{.chi2 = 124.34211340400407, .dof = 100, .p = 0.05},
-		{.chi2 = 1074.6794488034409845, .dof = 1000, .p = 0.05},
-		{.chi2 = 100, .dof = 10, .p = 5.4497019829205293351e-17},
-		{.chi2 = 2000, .dof = 1500, .p = 5.8099109897619926837e-17},
+	    {.chi2 = 3.841458820694124, .dof = 1, .p = 0.05},
+	    {.chi2 = 6.634896601021214, .dof = 1, .p = 0.01},
+	    {.chi2 = 10.827566170662733, .dof = 1, .p = 0.001},
+	    {.chi2 = 5.991464547107979, .dof = 2, .p = 0.05},
+	    {.chi2 = 18.307038053275146, .dof = 10, .p = 0.05},
+	    {.chi2 = 1.1454762260617692, .dof = 5, .p = 0.95},
+	    {.chi2 = 124.34211340400407, .dof = 100, .p = 0.05},
+	    {.chi2 = 1074.6794488034409845, .dof = 1000, .p = 0.05},
+	    {.chi2 = 100, .dof = 10, .p = 5.4497019829205293351e-17},
+	    {.chi2 = 2000, .dof = 1500, .p = 5.8099109897619926837e-17},
 	};
 	size_t i;
 
@@ -198,9 +198,9 @@ test_stratum_without_information(void)
 	long long n[] = {10, 20, 30}, none[] = {0, 0, 0};
 	struct stats_chi2 acc = {0};
 
-	stats_chi2_add(&acc, n, none, 3);	/* nobody selected */
-	stats_chi2_add(&acc, n, n, 3);		/* everybody selected */
-	stats_chi2_add(&acc, n, none, 0);	/* no categories */
+	stats_chi2_add(&acc, n, none, 3); /* nobody selected */
+	stats_chi2_add(&acc, n, n, 3);    /* everybody selected */
+	stats_chi2_add(&acc, n, none, 0); /* no categories */
 	CU_ASSERT_EQUAL(acc.statistic, 0.0);
 	CU_ASSERT_EQUAL(acc.dof, 0);
 	CU_ASSERT_EQUAL(acc.strata, 0);
@@ -220,9 +220,9 @@ test_stratum_pooling(void)
 
 	for (i = 0; i < 12; i++) {
 		n[i] = 2;
-		s[i] = i < 5 ? 2 : 0;	/* first group: 10 of 10 */
+		s[i] = i < 5 ? 2 : 0; /* first group: 10 of 10 */
 	}
-	s[5] = 2;	/* second group (7 categories, 14 entries): 2 selected */
+	s[5] = 2; /* second group (7 categories, 14 entries): 2 selected */
 	stats_chi2_add(&acc, n, s, 12);
 	CU_ASSERT_EQUAL(acc.dof, 1);
 	/* p = 12/24 = 0.5; group 1: n 10, s 10: (10-5)^2/(2.5) = 10;
@@ -271,36 +271,35 @@ test_biased_draw_is_flagged(void)
 }
 
 static CU_TestInfo gamma_tests[] = {
-	{.pName = "reference values (mpmath)", .pTestFunc = test_q_reference},
-	{.pName = "closed forms", .pTestFunc = test_q_closed_forms},
-	{.pName = "continuous where the method switches",
-	 .pTestFunc = test_q_continuous_at_switch},
-	{.pName = "monotone in x, within [0, 1]", .pTestFunc = test_q_monotone_and_bounded},
-	{.pName = "domain", .pTestFunc = test_q_domain},
-	CU_TEST_INFO_NULL,
+    {.pName = "reference values (mpmath)", .pTestFunc = test_q_reference},
+    {.pName = "closed forms", .pTestFunc = test_q_closed_forms},
+    {.pName = "continuous where the method switches", .pTestFunc = test_q_continuous_at_switch},
+    {.pName = "monotone in x, within [0, 1]", .pTestFunc = test_q_monotone_and_bounded},
+    {.pName = "domain", .pTestFunc = test_q_domain},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo chi2_tests[] = {
-	{.pName = "critical values", .pTestFunc = test_chi2_critical_values},
-	{.pName = "edges", .pTestFunc = test_chi2_edge},
-	CU_TEST_INFO_NULL,
+    {.pName = "critical values", .pTestFunc = test_chi2_critical_values},
+    {.pName = "edges", .pTestFunc = test_chi2_edge},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo stratum_tests[] = {
-	{.pName = "textbook 2x3 table", .pTestFunc = test_stratum_textbook},
-	{.pName = "proportional selection gives zero", .pTestFunc = test_stratum_uniform_is_zero},
-	{.pName = "nobody or everybody selected", .pTestFunc = test_stratum_without_information},
-	{.pName = "small categories pooled", .pTestFunc = test_stratum_pooling},
-	{.pName = "too small to test", .pTestFunc = test_stratum_too_small_to_test},
-	{.pName = "strata summed", .pTestFunc = test_strata_sum},
-	{.pName = "a first-day draw is flagged, a fair one not",
-	 .pTestFunc = test_biased_draw_is_flagged},
-	CU_TEST_INFO_NULL,
+    {.pName = "textbook 2x3 table", .pTestFunc = test_stratum_textbook},
+    {.pName = "proportional selection gives zero", .pTestFunc = test_stratum_uniform_is_zero},
+    {.pName = "nobody or everybody selected", .pTestFunc = test_stratum_without_information},
+    {.pName = "small categories pooled", .pTestFunc = test_stratum_pooling},
+    {.pName = "too small to test", .pTestFunc = test_stratum_too_small_to_test},
+    {.pName = "strata summed", .pTestFunc = test_strata_sum},
+    {.pName = "a first-day draw is flagged, a fair one not",
+     .pTestFunc = test_biased_draw_is_flagged},
+    CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo unit_suites[] = {
-	{.pName = "incomplete gamma Q(a, x)", .pTests = gamma_tests},
-	{.pName = "chi-square p-value", .pTests = chi2_tests},
-	{.pName = "chi-square over strata", .pTests = stratum_tests},
-	CU_SUITE_INFO_NULL,
+    {.pName = "incomplete gamma Q(a, x)", .pTests = gamma_tests},
+    {.pName = "chi-square p-value", .pTests = chi2_tests},
+    {.pName = "chi-square over strata", .pTests = stratum_tests},
+    CU_SUITE_INFO_NULL,
 };

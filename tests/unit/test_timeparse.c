@@ -13,15 +13,15 @@
 #include "cunit_main.h"
 #include "timeparse.h"
 
-#define WIB (7 * 60)
+#define WIB  (7 * 60)
 #define WITA (8 * 60)
-#define WIT (9 * 60)
+#define WIT  (9 * 60)
 
 static void
 check(bool ok, int line, const char *msg)
 {
-	CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, (unsigned)line, msg,
-				__FILE__, "", CU_FALSE);
+	CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, (unsigned) line, msg, __FILE__, "",
+	                        CU_FALSE);
 }
 
 /*
@@ -41,17 +41,14 @@ check_ok(int line, const char *s, struct gb_time want)
 	if (rc != 0)
 		return;
 	snprintf(msg, sizeof msg,
-		 "tp_parse(\"%s\") = %04d-%02d-%02d %02d:%02d:%02d.%06d "
-		 "offset %s %d",
-		 s, got.year, got.month, got.day, got.hour, got.minute,
-		 got.second, got.usec, got.has_offset ? "yes" : "no",
-		 got.offset_min);
-	check(got.year == want.year && got.month == want.month &&
-		      got.day == want.day && got.hour == want.hour &&
-		      got.minute == want.minute && got.second == want.second &&
-		      got.usec == want.usec &&
-		      got.has_offset == want.has_offset &&
-		      (!want.has_offset || got.offset_min == want.offset_min),
+	         "tp_parse(\"%s\") = %04d-%02d-%02d %02d:%02d:%02d.%06d "
+	         "offset %s %d",
+	         s, got.year, got.month, got.day, got.hour, got.minute, got.second, got.usec,
+	         got.has_offset ? "yes" : "no", got.offset_min);
+	check(got.year == want.year && got.month == want.month && got.day == want.day &&
+	          got.hour == want.hour && got.minute == want.minute && got.second == want.second &&
+	          got.usec == want.usec && got.has_offset == want.has_offset &&
+	          (!want.has_offset || got.offset_min == want.offset_min),
 	      line, msg);
 }
 
@@ -75,31 +72,27 @@ check_err(int line, const char *s, const char *reason)
 	check(rc == -1, line, msg);
 	if (rc != -1)
 		return;
-	snprintf(msg, sizeof msg, "tp_parse(\"%s\") changed *out on failure",
-		 s ? s : "NULL");
+	snprintf(msg, sizeof msg, "tp_parse(\"%s\") changed *out on failure", s ? s : "NULL");
 	check(memcmp(&got, &sentinel, sizeof got) == 0, line, msg);
 	n = strlen(err);
-	snprintf(msg, sizeof msg,
-		 "tp_parse(\"%s\"): reason \"%s\" lacks \"%s\"", s ? s : "NULL",
-		 err, reason);
+	snprintf(msg, sizeof msg, "tp_parse(\"%s\"): reason \"%s\" lacks \"%s\"", s ? s : "NULL",
+	         err, reason);
 	check(strstr(err, reason) != NULL, line, msg);
-	snprintf(msg, sizeof msg,
-		 "tp_parse(\"%s\"): reason \"%s\" badly styled", s ? s : "NULL",
-		 err);
-	check(n > 0 && !(err[0] >= 'A' && err[0] <= 'Z') && err[n - 1] != '.',
-	      line, msg);
+	snprintf(msg, sizeof msg, "tp_parse(\"%s\"): reason \"%s\" badly styled", s ? s : "NULL",
+	         err);
+	check(n > 0 && !(err[0] >= 'A' && err[0] <= 'Z') && err[n - 1] != '.', line, msg);
 }
 
-#define OK(s, ...) check_ok(__LINE__, (s), (struct gb_time){__VA_ARGS__})
+#define OK(s, ...)     check_ok(__LINE__, (s), (struct gb_time){__VA_ARGS__})
 #define ERR(s, reason) check_err(__LINE__, (s), (reason))
 
 /* A time with a zone, and one without. */
-#define AT(y, mo, d, h, mi, sec, us, off)                                      \
-	.year = (y), .month = (mo), .day = (d), .hour = (h), .minute = (mi),   \
-	.second = (sec), .usec = (us), .has_offset = true, .offset_min = (off)
-#define LOCAL(y, mo, d, h, mi, sec, us)                                        \
-	.year = (y), .month = (mo), .day = (d), .hour = (h), .minute = (mi),   \
-	.second = (sec), .usec = (us), .has_offset = false
+#define AT(y, mo, d, h, mi, sec, us, off)                                                          \
+	.year = (y), .month = (mo), .day = (d), .hour = (h), .minute = (mi), .second = (sec),      \
+	.usec = (us), .has_offset = true, .offset_min = (off)
+#define LOCAL(y, mo, d, h, mi, sec, us)                                                            \
+	.year = (y), .month = (mo), .day = (d), .hour = (h), .minute = (mi), .second = (sec),      \
+	.usec = (us), .has_offset = false
 
 /* ---- ISO 8601 ---------------------------------------------------------- */
 
@@ -159,13 +152,10 @@ test_iso_offsets(void)
 static void
 test_iso_fractions(void)
 {
-	OK("2022-02-20T23:59:00.5+07:00",
-	   AT(2022, 2, 20, 23, 59, 0, 500000, WIB));
+	OK("2022-02-20T23:59:00.5+07:00", AT(2022, 2, 20, 23, 59, 0, 500000, WIB));
 	OK("2022-02-20T23:59:00.05Z", AT(2022, 2, 20, 23, 59, 0, 50000, 0));
-	OK("2022-02-20T23:59:00.123456Z",
-	   AT(2022, 2, 20, 23, 59, 0, 123456, 0));
-	OK("2022-02-20T23:59:59.999999+07",
-	   AT(2022, 2, 20, 23, 59, 59, 999999, WIB));
+	OK("2022-02-20T23:59:00.123456Z", AT(2022, 2, 20, 23, 59, 0, 123456, 0));
+	OK("2022-02-20T23:59:59.999999+07", AT(2022, 2, 20, 23, 59, 59, 999999, WIB));
 	OK("2022-02-20T23:59:00.000001Z", AT(2022, 2, 20, 23, 59, 0, 1, 0));
 	OK("2022-02-20T23:59:00.000000Z", AT(2022, 2, 20, 23, 59, 0, 0, 0));
 	OK("2022-02-20 23:59:00.25", LOCAL(2022, 2, 20, 23, 59, 0, 250000));
@@ -210,10 +200,8 @@ static void
 test_id_forms(void)
 {
 	OK("20/2/2022 23.59 WIB", AT(2022, 2, 20, 23, 59, 0, 0, WIB));
-	OK("Minggu (20/2/2022) pukul 23.59 WIB",
-	   AT(2022, 2, 20, 23, 59, 0, 0, WIB));
-	OK("Minggu 20/2/2022 pukul 23.59 WIB",
-	   AT(2022, 2, 20, 23, 59, 0, 0, WIB));
+	OK("Minggu (20/2/2022) pukul 23.59 WIB", AT(2022, 2, 20, 23, 59, 0, 0, WIB));
+	OK("Minggu 20/2/2022 pukul 23.59 WIB", AT(2022, 2, 20, 23, 59, 0, 0, WIB));
 	OK("Minggu 20/2/2022 23.59 WIB", AT(2022, 2, 20, 23, 59, 0, 0, WIB));
 	OK("(20/2/2022) 23.59 WIB", AT(2022, 2, 20, 23, 59, 0, 0, WIB));
 	OK("20/2/2022 pukul 23.59 WIB", AT(2022, 2, 20, 23, 59, 0, 0, WIB));
@@ -223,15 +211,11 @@ test_id_forms(void)
 	OK("20/2/2022 23.59.30 WIB", AT(2022, 2, 20, 23, 59, 30, 0, WIB));
 	OK("20/2/2022 pukul 00.00", LOCAL(2022, 2, 20, 0, 0, 0, 0));
 	OK("20/2/2022 23.59", LOCAL(2022, 2, 20, 23, 59, 0, 0));
-	OK("Minggu (20/2/2022) pukul 23.59.01",
-	   LOCAL(2022, 2, 20, 23, 59, 1, 0));
-	OK("MINGGU (20/2/2022) PUKUL 23.59 wib",
-	   AT(2022, 2, 20, 23, 59, 0, 0, WIB));
-	OK("minggu (20/2/2022) Pukul 23.59 Wib",
-	   AT(2022, 2, 20, 23, 59, 0, 0, WIB));
+	OK("Minggu (20/2/2022) pukul 23.59.01", LOCAL(2022, 2, 20, 23, 59, 1, 0));
+	OK("MINGGU (20/2/2022) PUKUL 23.59 wib", AT(2022, 2, 20, 23, 59, 0, 0, WIB));
+	OK("minggu (20/2/2022) Pukul 23.59 Wib", AT(2022, 2, 20, 23, 59, 0, 0, WIB));
 	/* Runs of blanks between the words of a hand-written time. */
-	OK("Minggu  (20/2/2022)\tpukul  23.59   WIB",
-	   AT(2022, 2, 20, 23, 59, 0, 0, WIB));
+	OK("Minggu  (20/2/2022)\tpukul  23.59   WIB", AT(2022, 2, 20, 23, 59, 0, 0, WIB));
 }
 
 static void
@@ -269,8 +253,7 @@ test_id_day_names(void)
 	OK("jumat (25/2/2022) 12.00 WIB", AT(2022, 2, 25, 12, 0, 0, 0, WIB));
 	OK("Sabtu (26/2/2022) 12.00 WIB", AT(2022, 2, 26, 12, 0, 0, 0, WIB));
 	OK("Senin (1/1/1900) 00.00 WIB", AT(1900, 1, 1, 0, 0, 0, 0, WIB));
-	OK("Selasa (31/12/2999) 23.59 WIT",
-	   AT(2999, 12, 31, 23, 59, 0, 0, WIT));
+	OK("Selasa (31/12/2999) 23.59 WIT", AT(2999, 12, 31, 23, 59, 0, 0, WIT));
 	OK("Selasa (29/2/2000) 10.00 WITA", AT(2000, 2, 29, 10, 0, 0, 0, WITA));
 	OK("Kamis (29/2/2024) 10.00 WITA", AT(2024, 2, 29, 10, 0, 0, 0, WITA));
 
@@ -324,8 +307,7 @@ static void
 test_boundaries(void)
 {
 	OK("31/12/2022 23.59 WIB", AT(2022, 12, 31, 23, 59, 0, 0, WIB));
-	OK("2022-12-31T23:59:59.999999+07:00",
-	   AT(2022, 12, 31, 23, 59, 59, 999999, WIB));
+	OK("2022-12-31T23:59:59.999999+07:00", AT(2022, 12, 31, 23, 59, 59, 999999, WIB));
 	OK("1/1/2023 00.00 WIB", AT(2023, 1, 1, 0, 0, 0, 0, WIB));
 	OK("31/1/2022 12.00", LOCAL(2022, 1, 31, 12, 0, 0, 0));
 	OK("30/4/2022 12.00", LOCAL(2022, 4, 30, 12, 0, 0, 0));
@@ -419,18 +401,14 @@ test_malformed(void)
 	/* huge numbers: refused by their length, never accumulated */
 	ERR("99999999999999999999-02-20T23:59Z", "unrecognised date");
 	ERR("99999999999999999999/2/2022 23.59", "unrecognised date");
-	ERR("20/99999999999999999999/2022 23.59",
-	    "month must have 1 or 2 digits");
+	ERR("20/99999999999999999999/2022 23.59", "month must have 1 or 2 digits");
 	ERR("20/2/99999999999999999999 23.59", "year must have 4 digits");
 	ERR("20/2/2022 99999999999999999999.00", "hour must have 1 or 2");
 	ERR("20/2/2022 23.99999999999999999999", "minute must have 2 digits");
 	ERR("2022-02-20T99999999999999999999:00Z", "expected ':' after hour");
-	ERR("2022-02-20T23:59:00.99999999999999999999Z",
-	    "fraction must have 1 to 6 digits");
-	ERR("2022-02-20T23:59:00+99999999999999999999",
-	    "offset minute 99 out of range");
-	ERR("2022-02-20T23:59:00+14009999999999999999",
-	    "unexpected text after offset");
+	ERR("2022-02-20T23:59:00.99999999999999999999Z", "fraction must have 1 to 6 digits");
+	ERR("2022-02-20T23:59:00+99999999999999999999", "offset minute 99 out of range");
+	ERR("2022-02-20T23:59:00+14009999999999999999", "unexpected text after offset");
 	ERR("-2022-02-20T23:59Z", "unrecognised date");
 	ERR("+2022-02-20T23:59Z", "unrecognised date");
 }
@@ -464,11 +442,11 @@ static void
 test_prefixes(void)
 {
 	static const char *const valid[] = {
-		"Minggu (20/2/2022) pukul 23.59.59 WITA",
-		"Jum'at (25/2/2022) pukul 9.05 WIT",
-		"2022-02-20T23:59:59.123456+07:00",
-		"2022-02-20 23:59:00-0330",
-		"2022-02-20T23:59:00+07",
+	    "Minggu (20/2/2022) pukul 23.59.59 WITA",
+	    "Jum'at (25/2/2022) pukul 9.05 WIT",
+	    "2022-02-20T23:59:59.123456+07:00",
+	    "2022-02-20 23:59:00-0330",
+	    "2022-02-20T23:59:00+07",
 	};
 	size_t i, n;
 
@@ -491,8 +469,7 @@ test_prefixes(void)
 			CU_ASSERT(rc == 0 || (rc == -1 && err[0] != '\0'));
 			free(s);
 		}
-		CU_ASSERT_EQUAL(
-			tp_parse(valid[i], &(struct gb_time){0}, NULL, 0), 0);
+		CU_ASSERT_EQUAL(tp_parse(valid[i], &(struct gb_time){0}, NULL, 0), 0);
 	}
 }
 
@@ -503,8 +480,7 @@ test_prefixes(void)
 static void
 test_random_bytes(void)
 {
-	static const char alphabet[] =
-		"0123456789/.:-+()TZ WIBTAnmgpukl'\t\xff";
+	static const char alphabet[] = "0123456789/.:-+()TZ WIBTAnmgpukl'\t\xff";
 	unsigned long state = 20220220;
 	int i;
 	size_t j;
@@ -524,8 +500,7 @@ test_random_bytes(void)
 			return;
 		}
 		for (j = 0; j < len; j++) {
-			state = state * 6364136223846793005UL +
-				1442695040888963407UL;
+			state = state * 6364136223846793005UL + 1442695040888963407UL;
 			s[j] = alphabet[(state >> 33) % (sizeof alphabet - 1)];
 		}
 		s[len] = '\0';
@@ -549,42 +524,29 @@ check_format(int line, struct gb_time t, const char *want)
 	char msg[256];
 	int n = tp_format_pg(&t, buf, sizeof buf);
 
-	snprintf(msg, sizeof msg, "tp_format_pg gave \"%s\" (%d), want \"%s\"",
-		 buf, n, want);
-	check(n == (int)strlen(want) && strcmp(buf, want) == 0, line, msg);
+	snprintf(msg, sizeof msg, "tp_format_pg gave \"%s\" (%d), want \"%s\"", buf, n, want);
+	check(n == (int) strlen(want) && strcmp(buf, want) == 0, line, msg);
 }
 
-#define FORMAT(want, ...)                                                      \
-	check_format(__LINE__, (struct gb_time){__VA_ARGS__}, (want))
+#define FORMAT(want, ...) check_format(__LINE__, (struct gb_time){__VA_ARGS__}, (want))
 
 static void
 test_format(void)
 {
-	FORMAT("2022-02-20 23:59:00.000000+07:00",
-	       AT(2022, 2, 20, 23, 59, 0, 0, WIB));
-	FORMAT("2022-02-20 23:59:00.000000+08:00",
-	       AT(2022, 2, 20, 23, 59, 0, 0, WITA));
-	FORMAT("2022-02-20 23:59:00.000000+09:00",
-	       AT(2022, 2, 20, 23, 59, 0, 0, WIT));
-	FORMAT("2022-02-20 23:59:00.000000+00:00",
-	       AT(2022, 2, 20, 23, 59, 0, 0, 0));
-	FORMAT("2022-02-20 23:59:00.000000-03:30",
-	       AT(2022, 2, 20, 23, 59, 0, 0, -210));
-	FORMAT("2022-02-20 23:59:00.000000+05:45",
-	       AT(2022, 2, 20, 23, 59, 0, 0, 345));
-	FORMAT("2022-02-20 23:59:00.000000-14:00",
-	       AT(2022, 2, 20, 23, 59, 0, 0, -840));
-	FORMAT("1900-01-01 00:00:00.000005+07:00",
-	       AT(1900, 1, 1, 0, 0, 0, 5, WIB));
-	FORMAT("2022-12-31 23:59:59.999999+07:00",
-	       AT(2022, 12, 31, 23, 59, 59, 999999, WIB));
+	FORMAT("2022-02-20 23:59:00.000000+07:00", AT(2022, 2, 20, 23, 59, 0, 0, WIB));
+	FORMAT("2022-02-20 23:59:00.000000+08:00", AT(2022, 2, 20, 23, 59, 0, 0, WITA));
+	FORMAT("2022-02-20 23:59:00.000000+09:00", AT(2022, 2, 20, 23, 59, 0, 0, WIT));
+	FORMAT("2022-02-20 23:59:00.000000+00:00", AT(2022, 2, 20, 23, 59, 0, 0, 0));
+	FORMAT("2022-02-20 23:59:00.000000-03:30", AT(2022, 2, 20, 23, 59, 0, 0, -210));
+	FORMAT("2022-02-20 23:59:00.000000+05:45", AT(2022, 2, 20, 23, 59, 0, 0, 345));
+	FORMAT("2022-02-20 23:59:00.000000-14:00", AT(2022, 2, 20, 23, 59, 0, 0, -840));
+	FORMAT("1900-01-01 00:00:00.000005+07:00", AT(1900, 1, 1, 0, 0, 0, 5, WIB));
+	FORMAT("2022-12-31 23:59:59.999999+07:00", AT(2022, 12, 31, 23, 59, 59, 999999, WIB));
 	FORMAT("2022-02-20 23:59:00.000000", LOCAL(2022, 2, 20, 23, 59, 0, 0));
-	FORMAT("2022-02-05 09:05:07.500000",
-	       LOCAL(2022, 2, 5, 9, 5, 7, 500000));
+	FORMAT("2022-02-05 09:05:07.500000", LOCAL(2022, 2, 5, 9, 5, 7, 500000));
 	/* offset_min is ignored without has_offset */
-	FORMAT("2022-02-20 23:59:00.000000", .year = 2022, .month = 2,
-	       .day = 20, .hour = 23, .minute = 59, .has_offset = false,
-	       .offset_min = 420);
+	FORMAT("2022-02-20 23:59:00.000000", .year = 2022, .month = 2, .day = 20, .hour = 23,
+	       .minute = 59, .has_offset = false, .offset_min = 420);
 }
 
 static void
@@ -604,11 +566,11 @@ static void
 test_format_round_trip(void)
 {
 	static const char *const inputs[] = {
-		"Minggu (20/2/2022) pukul 23.59 WIB",
-		"31/12/2022 23.59.59 WIT",
-		"2022-02-20T23:59:00.123456-03:30",
-		"2022-02-20T23:59:00.5",
-		"29/2/2024 00.00 WITA",
+	    "Minggu (20/2/2022) pukul 23.59 WIB",
+	    "31/12/2022 23.59.59 WIT",
+	    "2022-02-20T23:59:00.123456-03:30",
+	    "2022-02-20T23:59:00.5",
+	    "29/2/2024 00.00 WITA",
 	};
 	size_t i;
 
@@ -619,63 +581,56 @@ test_format_round_trip(void)
 		CU_ASSERT_EQUAL_FATAL(tp_parse(inputs[i], &a, NULL, 0), 0);
 		tp_format_pg(&a, buf, sizeof buf);
 		CU_ASSERT_EQUAL_FATAL(tp_parse(buf, &b, NULL, 0), 0);
-		CU_ASSERT(a.year == b.year && a.month == b.month &&
-			  a.day == b.day && a.hour == b.hour &&
-			  a.minute == b.minute && a.second == b.second &&
-			  a.usec == b.usec && a.has_offset == b.has_offset &&
-			  a.offset_min == b.offset_min);
+		CU_ASSERT(a.year == b.year && a.month == b.month && a.day == b.day &&
+		          a.hour == b.hour && a.minute == b.minute && a.second == b.second &&
+		          a.usec == b.usec && a.has_offset == b.has_offset &&
+		          a.offset_min == b.offset_min);
 	}
 }
 
 static CU_TestInfo iso_tests[] = {
-	{.pName = "forms with T, space, seconds, Z",
-	 .pTestFunc = test_iso_forms},
-	{.pName = "numeric offsets and their range",
-	 .pTestFunc = test_iso_offsets},
-	{.pName = "fractions of 1 to 6 digits",
-	 .pTestFunc = test_iso_fractions},
-	{.pName = "no zone: local time", .pTestFunc = test_iso_no_zone},
-	{.pName = "syntax errors", .pTestFunc = test_iso_syntax},
-	CU_TEST_INFO_NULL,
+    {.pName = "forms with T, space, seconds, Z", .pTestFunc = test_iso_forms},
+    {.pName = "numeric offsets and their range", .pTestFunc = test_iso_offsets},
+    {.pName = "fractions of 1 to 6 digits", .pTestFunc = test_iso_fractions},
+    {.pName = "no zone: local time", .pTestFunc = test_iso_no_zone},
+    {.pName = "syntax errors", .pTestFunc = test_iso_syntax},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo id_tests[] = {
-	{.pName = "forms with day name, parentheses, pukul",
-	 .pTestFunc = test_id_forms},
-	{.pName = "zones WIB, WITA, WIT", .pTestFunc = test_id_zones},
-	{.pName = "day names match the date", .pTestFunc = test_id_day_names},
-	{.pName = "syntax errors", .pTestFunc = test_id_syntax},
-	CU_TEST_INFO_NULL,
+    {.pName = "forms with day name, parentheses, pukul", .pTestFunc = test_id_forms},
+    {.pName = "zones WIB, WITA, WIT", .pTestFunc = test_id_zones},
+    {.pName = "day names match the date", .pTestFunc = test_id_day_names},
+    {.pName = "syntax errors", .pTestFunc = test_id_syntax},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo boundary_tests[] = {
-	{.pName = "calendar and clock limits", .pTestFunc = test_boundaries},
-	CU_TEST_INFO_NULL,
+    {.pName = "calendar and clock limits", .pTestFunc = test_boundaries},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo malformed_tests[] = {
-	{.pName = "surrounding white space", .pTestFunc = test_whitespace},
-	{.pName = "empty, garbage, truncated, junk, huge",
-	 .pTestFunc = test_malformed},
-	{.pName = "error buffer handling", .pTestFunc = test_err_buffer},
-	{.pName = "every prefix of valid input", .pTestFunc = test_prefixes},
-	{.pName = "random bytes", .pTestFunc = test_random_bytes},
-	CU_TEST_INFO_NULL,
+    {.pName = "surrounding white space", .pTestFunc = test_whitespace},
+    {.pName = "empty, garbage, truncated, junk, huge", .pTestFunc = test_malformed},
+    {.pName = "error buffer handling", .pTestFunc = test_err_buffer},
+    {.pName = "every prefix of valid input", .pTestFunc = test_prefixes},
+    {.pName = "random bytes", .pTestFunc = test_random_bytes},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo format_tests[] = {
-	{.pName = "exact output", .pTestFunc = test_format},
-	{.pName = "truncates like snprintf",
-	 .pTestFunc = test_format_truncates},
-	{.pName = "parses back", .pTestFunc = test_format_round_trip},
-	CU_TEST_INFO_NULL,
+    {.pName = "exact output", .pTestFunc = test_format},
+    {.pName = "truncates like snprintf", .pTestFunc = test_format_truncates},
+    {.pName = "parses back", .pTestFunc = test_format_round_trip},
+    CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo unit_suites[] = {
-	{.pName = "timeparse iso 8601", .pTests = iso_tests},
-	{.pName = "timeparse indonesian", .pTests = id_tests},
-	{.pName = "timeparse boundaries", .pTests = boundary_tests},
-	{.pName = "timeparse malformed", .pTests = malformed_tests},
-	{.pName = "timeparse format", .pTests = format_tests},
-	CU_SUITE_INFO_NULL,
+    {.pName = "timeparse iso 8601", .pTests = iso_tests},
+    {.pName = "timeparse indonesian", .pTests = id_tests},
+    {.pName = "timeparse boundaries", .pTests = boundary_tests},
+    {.pName = "timeparse malformed", .pTests = malformed_tests},
+    {.pName = "timeparse format", .pTests = format_tests},
+    CU_SUITE_INFO_NULL,
 };
