@@ -168,7 +168,10 @@ sms_url(const struct gb_config *cfg, CURL *c, const struct sms_msg *m)
 	     url_param(c, &q, &len, &cap, "text", m->text) &&
 	     url_param(c, &q, &len, &cap, "charset", "UTF-8") &&
 	     (sms_is_gsm(m->text) || url_param(c, &q, &len, &cap, "coding", "2")) &&
-	     url_param(c, &q, &len, &cap, "dlr-mask", "31") &&
+	     /* delivered (1), failed (2), refused by the SMSC (16): the SMSC's
+	      * acceptance (8) would say no more than SENT, and cost Kannel a
+	      * callback a part (bench-sms: Kannel's CPU a third lower) */
+	     url_param(c, &q, &len, &cap, "dlr-mask", "19") &&
 	     url_param(c, &q, &len, &cap, "dlr-url", dlr);
 	if (ok && asprintf(&url, "%s%s%s", cfg->sms_gateway_url, sep, q) < 0)
 		url = NULL;
