@@ -1,8 +1,12 @@
 -- dashboard.sql — what the applicant's dashboard shows (SPEC §1, §8): the
 -- statuses and their labels, the dashboard view, the applicant record.
 
+-- Not strict: a strict SQL function whose body is not strict itself (a CASE)
+-- is never inlined, and then every query that calls it parses and plans
+-- the body again (a third of the applicant's look-up, measured).  NULL
+-- still gives NULL.
 create or replace function gelombang.status_label(status text)
-returns text language sql immutable strict parallel safe as $$
+returns text language sql immutable called on null input parallel safe as $$
 	select case status
 		when 'MENUNGGU_GELOMBANG_DITUTUP' then 'Menunggu Gelombang Ditutup'
 		when 'SEDANG_DIPROSES' then 'Sedang Diproses'
@@ -33,23 +37,27 @@ $$;
 -- below, with the owner's rights.  Still a security barrier, which costs
 -- the look-up nothing: its NIK condition (equality on text, leakproof) is
 -- pushed down all the same.
+-- A registration of an announced wave is LOLOS when it has a participant
+-- row of that wave: select writes one for exactly the outcomes without a
+-- reason (store_selection, checked there), and neither table changes
+-- afterwards (guards.sql).  The outcome itself is not read: one probe of
+-- the participant key by NIK instead of one probe per wave's outcome
+-- partition.
 create or replace view gelombang.dashboard with (security_barrier) as
 select r.nik::text as nik, r.wave, st.status, gelombang.status_label(st.status) as label,
 	case when st.status = 'LOLOS' then p.card_number::text end as card_number,
 	case when st.status = 'LOLOS' then p.saldo end as saldo
 from gelombang.registration r
 join gelombang.wave w on w.wave = r.wave
-left join gelombang.outcome o
-	on w.state >= 'DIUMUMKAN' and o.wave = r.wave and o.nik = r.nik
 left join gelombang.participant p
-	on w.state >= 'DIUMUMKAN' and o.reason is null and p.nik = o.nik and p.wave = o.wave
+	on w.state >= 'DIUMUMKAN' and p.nik = r.nik and p.wave = r.wave
 -- SPEC §10: a revoked participant shows neither card nor saldo
 left join gelombang.revoked v
-	on w.state = 'SELESAI' and o.reason is null and v.nik = o.nik and v.wave = o.wave
+	on w.state = 'SELESAI' and v.nik = p.nik and v.wave = p.wave
 cross join lateral (select case
 	when w.state < 'DIUMUMKAN' then gelombang.wave_status(w)
 	when v.nik is not null then 'DICABUT'
-	when o.nik is not null and o.reason is null then 'LOLOS'
+	when p.nik is not null then 'LOLOS'
 	else 'TIDAK_LOLOS' end as status) st;
 
 -- SPEC §12: the applicant's look-up, the one thing the dashboard role may
@@ -57,8 +65,8 @@ cross join lateral (select case
 -- statuses, labels and embargo are the view's, not a copy of them.  The
 -- NIK condition reaches the view's tables (equality on text is leakproof,
 -- so the security barrier lets it through): each wave's registration
--- partition is probed by its primary key (nik, wave), the outcome and the
--- participant by theirs; no row of another NIK is read.  A NIK is not the
+-- partition is probed by its primary key (nik, wave), the participant and
+-- the revoked by theirs (nik); no row of another NIK is read.  A NIK is not the
 -- partition key, so a look-up costs one probe per wave (README
 -- "Announcement night" measures it against a NIK -> waves table, which
 -- would cost every import a second index).
