@@ -48,15 +48,20 @@ static const char *const default_provinces[] = {
     "73", "74", "75", "76", "81", "82", "91", "92", "93", "94", "95", "96",
 };
 
+/* The default messages fit one SMS part (160 characters of the GSM
+ * alphabet) with a name of up to 29 characters (LOLOS: a 16-digit card, a
+ * saldo of 9 characters) or 42 (TIDAK_LOLOS): a longer message goes to the
+ * SMSC as two parts, which doubles the gateway's work and the cost of
+ * every message. */
 static const char default_sms_lolos[] =
-    "Selamat {nama}, Anda LOLOS seleksi Kartu Prakerja Gelombang "
-    "{gelombang}. Nomor kartu: {kartu}, saldo pelatihan Rp{saldo}. "
-    "Beli pelatihan pertama Anda dalam {hari} hari.";
+    "Selamat {nama}, Anda LOLOS Kartu Prakerja Gelombang {gelombang}. "
+    "Kartu {kartu}, saldo Rp{saldo}. Beli pelatihan pertama dalam {hari} "
+    "hari.";
 
 static const char default_sms_tidak_lolos[] =
-    "Mohon maaf {nama}, Anda belum lolos seleksi Kartu Prakerja Gelombang "
-    "{gelombang}. Anda dapat bergabung kembali di gelombang berikutnya "
-    "tanpa mengisi data lagi.";
+    "Mohon maaf {nama}, Anda belum lolos Kartu Prakerja Gelombang "
+    "{gelombang}. Silakan ikut gelombang berikutnya tanpa mengisi data "
+    "lagi.";
 
 static const char *const sms_placeholders[] = {
     "nama", "gelombang", "kartu", "saldo", "hari",

@@ -81,20 +81,20 @@ lolos=$(sql "select r.nik || '|' || r.name || '|' || p.card_number || '|' || r.p
 	where r.wave = 23 and r.phone is not null order by r.nik limit 1")
 IFS='|' read -r nik name card phone <<<"$lolos"
 same "a LOLOS message, rendered from the template" \
-	"23	$nik	$phone	LOLOS	Selamat $name, Anda LOLOS seleksi Kartu Prakerja Gelombang 23. Nomor kartu: $card, saldo pelatihan Rp3.550.000. Beli pelatihan pertama Anda dalam 30 hari." \
+	"23	$nik	$phone	LOLOS	Selamat $name, Anda LOLOS Kartu Prakerja Gelombang 23. Kartu $card, saldo Rp3.550.000. Beli pelatihan pertama dalam 30 hari." \
 	"$(grep -P "^23\t$nik\t" "$W/msg.txt")"
 tidak=$(sql "select r.nik || '|' || r.name from gelombang.registration r join gelombang.outcome o
 	using (wave, nik) where r.wave = 22 and r.phone is not null and o.reason is not null order by r.nik limit 1")
 IFS='|' read -r nik2 name2 <<<"$tidak"
 same "a TIDAK_LOLOS message" \
-	"Mohon maaf $name2, Anda belum lolos seleksi Kartu Prakerja Gelombang 22. Anda dapat bergabung kembali di gelombang berikutnya tanpa mengisi data lagi." \
+	"Mohon maaf $name2, Anda belum lolos Kartu Prakerja Gelombang 22. Silakan ikut gelombang berikutnya tanpa mengisi data lagi." \
 	"$(grep -P "^22\t$nik2\t" "$W/msg.txt" | cut -f5)"
 same "every LOLOS message carries its card number and Rp3.550.000" 0 "$(python3 - "$W/msg.txt" <<-'EOF'
 	import sys
 	bad = 0
 	for line in open(sys.argv[1]):
 	    w, nik, phone, status, msg = line.rstrip("\n").split("\t")
-	    if status == "LOLOS" and ("Rp3.550.000" not in msg or "Nomor kartu: 8" not in msg or "30 hari" not in msg):
+	    if status == "LOLOS" and ("Rp3.550.000" not in msg or "Kartu 8" not in msg or "30 hari" not in msg):
 	        bad += 1
 	print(bad)
 	EOF

@@ -38,13 +38,11 @@ static const char *const provinces[] = {
 };
 
 static const char sms_lolos[] =
-    "Selamat {nama}, Anda LOLOS seleksi Kartu Prakerja Gelombang "
-    "{gelombang}. Nomor kartu: {kartu}, saldo pelatihan Rp{saldo}. Beli "
-    "pelatihan pertama Anda dalam {hari} hari.";
+    "Selamat {nama}, Anda LOLOS Kartu Prakerja Gelombang {gelombang}. Kartu "
+    "{kartu}, saldo Rp{saldo}. Beli pelatihan pertama dalam {hari} hari.";
 static const char sms_tidak_lolos[] =
-    "Mohon maaf {nama}, Anda belum lolos seleksi Kartu Prakerja Gelombang "
-    "{gelombang}. Anda dapat bergabung kembali di gelombang berikutnya "
-    "tanpa mengisi data lagi.";
+    "Mohon maaf {nama}, Anda belum lolos Kartu Prakerja Gelombang "
+    "{gelombang}. Silakan ikut gelombang berikutnya tanpa mengisi data lagi.";
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
@@ -186,6 +184,53 @@ test_defaults(void)
 	cfg_free(&c);
 	CU_ASSERT_TRUE(cfg_is_zero(&c));
 	cfg_free(&c); /* twice is harmless */
+}
+
+/* The length of TEMPLATE rendered with values of the given lengths for
+ * {nama}, {gelombang}, {kartu}, {saldo} and {hari}. */
+static size_t
+rendered_length(const char *t, size_t nama, size_t gelombang, size_t kartu, size_t saldo,
+                size_t hari)
+{
+	static const char *const names[] = {"{nama}", "{gelombang}", "{kartu}", "{saldo}",
+	                                    "{hari}"};
+	size_t values[] = {nama, gelombang, kartu, saldo, hari};
+	size_t n = 0;
+
+	while (*t) {
+		size_t i;
+
+		for (i = 0; i < NELEM(names); i++)
+			if (strncmp(t, names[i], strlen(names[i])) == 0)
+				break;
+		if (i < NELEM(names)) {
+			n += values[i];
+			t += strlen(names[i]);
+		} else {
+			n++;
+			t++;
+		}
+	}
+	return n;
+}
+
+/* The default messages are one SMS part each (160 GSM characters) for a
+ * name of 29 characters (42 for TIDAK_LOLOS), a wave number of three
+ * digits, a 16-digit card, a saldo of Rp3.550.000 and 30 days; one more
+ * character of the name makes the message two parts.  Both are plain ASCII, of the GSM alphabet. */
+static void
+test_default_sms_one_part(void)
+{
+	struct gb_config c;
+
+	cfg_defaults(&c);
+	CU_ASSERT_EQUAL(rendered_length(c.sms_lolos, 29, 3, 16, 9, 2), 160);
+	CU_ASSERT_EQUAL(rendered_length(c.sms_tidak_lolos, 42, 3, 16, 9, 2), 160);
+	for (const char *p = c.sms_lolos; *p; p++)
+		CU_ASSERT_TRUE((unsigned char) *p < 0x80 && *p != '[' && *p != '^' && *p != '~');
+	for (const char *p = c.sms_tidak_lolos; *p; p++)
+		CU_ASSERT_TRUE((unsigned char) *p < 0x80 && *p != '[' && *p != '^' && *p != '~');
+	cfg_free(&c);
 }
 
 static void
@@ -788,6 +833,7 @@ test_conninfo_sets(void)
 
 static CU_TestInfo defaults_tests[] = {
     {.pName = "built-in defaults", .pTestFunc = test_defaults},
+    {.pName = "default SMS fit one part", .pTestFunc = test_default_sms_one_part},
     {.pName = "shipped conf/gelombang.conf", .pTestFunc = test_shipped_conf},
     {.pName = "missing, not named: defaults", .pTestFunc = test_missing_not_named},
     {.pName = "empty file: defaults", .pTestFunc = test_empty_file},
